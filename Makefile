@@ -1,0 +1,41 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+DAP := node dist/cli/bin.js
+
+.PHONY: help deps build demo test test-unit services services-down provision bench clean
+
+help:
+	@echo "make demo           validate the example experiments, generate the pipeline, run it locally, show results"
+	@echo "make test           install what the tests need, start services, run the whole suite"
+	@echo "make services       start PostgreSQL, MinIO, MLflow, dockerd, registry on 127.0.0.1 (idempotent)"
+	@echo "make services-down  stop them"
+	@echo "make provision      Ansible: service host + runner hosts (see docs/provision.md)"
+	@echo "make bench          run the benchmarks in bench/ (prints ratios against peers)"
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+deps: node_modules/.stamp
+
+build: deps
+	npx tsc -p tsconfig.json
+
+demo: build
+	bash scripts/demo.sh
+
+test: build
+	bash scripts/test.sh
+
+services:
+	bash scripts/services.sh up
+
+services-down:
+	bash scripts/services.sh down
+
+bench: build
+	bash scripts/bench.sh
+
+clean:
+	rm -rf dist .dap .gitlab-ci-local

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { register as validate } from './validate.js';
+import { register as plan } from './plan.js';
+import { register as generate } from './generate.js';
+import { register as lint } from './lint.js';
+import { register as run } from './run.js';
+import { register as track } from './track.js';
+import { register as sync } from './sync.js';
+import { register as runs } from './runs.js';
+import { register as env } from './env.js';
+
+// Each command file only declares its options and lazily imports its operation from src/ops/,
+// so `dap --help` does not load dockerode, gitbeaker or ajv.
+export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env];

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { DapError } from '../../errors.js';
+
+// placeholder until the owning issue lands
+export function register(program: Command): void {
+  program
+    .command('runs')
+    .description('(not built yet)')
+    .action(() => {
+      throw new DapError('dap runs is not built yet');
+    });
+}

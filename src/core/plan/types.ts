@@ -1,0 +1,24 @@
+import type { ExperimentSpec, Scalar } from '../spec/types.js';
+
+/** One concrete run of an experiment: the spec with every sweep axis resolved. */
+export interface PlannedRun {
+  experiment: string;
+  /** 0-based position in the experiment's deterministic expansion */
+  index: number;
+  /** stable id: hash of the experiment name and its resolved params (tracking keys on it) */
+  key: string;
+  params: Record<string, Scalar>;
+}
+
+export interface ExperimentPlan {
+  spec: ExperimentSpec;
+  specFile: string;
+  specHash: string;
+  runs: PlannedRun[];
+  /** how many runs may execute at once (undefined: no cap) */
+  maxParallel?: number;
+}
+
+export interface Plan {
+  experiments: ExperimentPlan[];
+}
