@@ -22,9 +22,12 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000 };
 export function parseSummary(output: string): JobResult[] {
   const lines = output.split(/\r?\n/);
   const durations = new Map<string, number>();
+  const triggers = new Map<string, string>();
   for (const line of lines) {
     const m = FINISHED.exec(line);
-    if (m) durations.set(m[2]!.trim(), Number(m[3]) * UNIT_MS[m[4]!]!);
+    if (!m) continue;
+    durations.set(m[2]!.trim(), Number(m[3]) * UNIT_MS[m[4]!]!);
+    if (m[1]) triggers.set(m[2]!.trim(), m[1]);
   }
   const results: JobResult[] = [];
   let current: JobResult | undefined;
@@ -32,7 +35,7 @@ export function parseSummary(output: string): JobResult[] {
     const m = SUMMARY.exec(line);
     if (m && !isWarningBanner(m[3]!)) {
       const status: JobStatus = m[1] === 'PASS' ? 'passed' : m[1] === 'FAIL' ? 'failed' : 'allowed-failure';
-      current = { name: m[3]!, trigger: m[2], status, durationMs: durations.get(m[3]!), failureTail: [] };
+      current = { name: m[3]!, trigger: m[2] ?? triggers.get(m[3]!), status, durationMs: durations.get(m[3]!), failureTail: [] };
       results.push(current);
       continue;
     }
@@ -47,14 +50,10 @@ function isWarningBanner(text: string): boolean {
   return /^(downstream pipeline|Avoid overriding|.*is experimental|.*deprecated)/i.test(text) || text.includes('://');
 }
 
-// A failed child job is printed without its "[trigger] ->" prefix; keep the last word on each job.
+// A failed child job's summary row lacks its "[trigger] ->" prefix (taken from the log lines above);
+// should a job be listed twice, its last row wins.
 function dedupe(results: JobResult[]): JobResult[] {
-  const byName = new Map<string, JobResult>();
-  for (const r of results) {
-    const prev = byName.get(r.name);
-    byName.set(r.name, prev ? { ...r, trigger: r.trigger ?? prev.trigger } : r);
-  }
-  return [...byName.values()];
+  return [...new Map(results.map((r) => [r.name, r])).values()];
 }
 
 export function pipelinePassed(results: JobResult[]): boolean {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { runLocalOp } from '../../src/ops/run-local.js';
+import { tempRepo } from '../support/temp-repo.js';
+
+// A real gitlab-ci-local run of a parent pipeline whose child has one failing job: dap must
+// report the pipeline as failed even though gitlab-ci-local itself exits 0 for it.
+const child = `workflow:
+  rules:
+    - if: '$CI_PIPELINE_SOURCE == "parent_pipeline"'
+work:
+  script:
+    - 'test "$DAP_RUN" != bad'
+  parallel:
+    matrix:
+      - DAP_RUN: [good, bad]
+`;
+const parent = (childOk: boolean) => `stages: [prepare, run]
+prepare:
+  stage: prepare
+  script:
+    - mkdir -p out
+    - cp child.yml out/child.yml
+    ${childOk ? "- sed -i 's/!= bad/!= nothing/' out/child.yml" : '- echo keep'}
+  artifacts:
+    paths: [out/child.yml]
+children:
+  stage: run
+  needs: [prepare]
+  trigger:
+    include:
+      - artifact: out/child.yml
+        job: prepare
+    strategy: depend
+`;
+
+describe('dap run --local on gitlab-ci-local', () => {
+  it('fails the pipeline when a child job fails, naming the job and its output', async () => {
+    const root = await tempRepo({ '.gitlab-ci.yml': parent(false), 'child.yml': child });
+    const lines: string[] = [];
+    const res = await runLocalOp({ root, pipelineFile: '.gitlab-ci.yml', onLine: (l) => lines.push(l) });
+    expect(res.passed).toBe(false);
+    const byName = Object.fromEntries(res.jobs.map((j) => [j.name, j]));
+    expect(byName['work: [bad]']?.status).toBe('failed');
+    expect(byName['work: [good]']?.status).toBe('passed');
+    expect(byName['work: [bad]']?.trigger).toBe('children');
+    expect(byName['prepare']?.status).toBe('passed');
+    expect(byName['prepare']?.durationMs).toBeGreaterThan(0);
+    expect(lines.some((l) => l.includes('test "$DAP_RUN" != bad'))).toBe(true); // logs streamed
+  });
+
+  it('passes when every job passes', async () => {
+    const root = await tempRepo({ '.gitlab-ci.yml': parent(true), 'child.yml': child });
+    const res = await runLocalOp({ root, pipelineFile: '.gitlab-ci.yml' });
+    expect(res.jobs.map((j) => [j.name, j.status]).sort()).toEqual([
+      ['children', 'passed'], ['prepare', 'passed'], ['work: [bad]', 'passed'], ['work: [good]', 'passed'],
+    ]);
+    expect(res.passed).toBe(true);
+  });
+
+  it('refuses a directory that is not a git repository', async () => {
+    await expect(runLocalOp({ root: '/tmp', pipelineFile: '.gitlab-ci.yml' })).rejects.toThrow(/not a git repository/);
+  });
+});
