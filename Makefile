@@ -3,14 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DAP := node dist/cli/bin.js
 
-.PHONY: help deps build demo test test-unit services services-down provision bench clean
+.PHONY: help deps build demo test test-unit services services-down bench clean
 
 help:
 	@echo "make demo           validate the example experiments, generate the pipeline, run it locally, show results"
 	@echo "make test           install what the tests need, start services, run the whole suite"
 	@echo "make services       start PostgreSQL, MinIO, MLflow, dockerd, registry on 127.0.0.1 (idempotent)"
 	@echo "make services-down  stop them"
-	@echo "make provision      Ansible: service host + runner hosts (see docs/provision.md)"
 	@echo "make bench          run the benchmarks in bench/ (prints ratios against peers)"
 
 node_modules/.stamp: package.json package-lock.json
