@@ -1,12 +1,27 @@
 import type { Command } from 'commander';
-import { DapError } from '../../errors.js';
+import { parsePositiveInt } from './validate.js';
 
-// placeholder until the owning issue lands
 export function register(program: Command): void {
   program
     .command('plan')
-    .description('(not built yet)')
-    .action(() => {
-      throw new DapError('dap plan is not built yet');
+    .description('show the runs each experiment expands to (deterministic order, stable run keys)')
+    .argument('[files...]', 'spec files (default: experiments/*.yaml|yml under --root)')
+    .option('--root <dir>', 'project root', '.')
+    .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
+    .option('--json', 'print {experiments: [{name, specFile, runs: [{index, key, params}]}]}')
+    .action(async (files: string[], opts: { root: string; maxRuns: number; json?: boolean }) => {
+      const { plan, planToJson } = await import('../../ops/plan.js');
+      const result = await plan(opts.root, files, { maxRunsPerExperiment: opts.maxRuns });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(planToJson(result), null, 2) + '\n');
+        return;
+      }
+      const { formatTable } = await import('../format/table.js');
+      const rows = result.experiments.flatMap((e) =>
+        e.runs.map((r) => [e.spec.name, r.index, r.key, Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]),
+      );
+      process.stdout.write(formatTable(['experiment', { header: 'index', align: 'right' }, 'key', { header: 'params', maxWidth: 100 }], rows));
+      const runs = rows.length;
+      process.stdout.write(`${result.experiments.length} experiment${result.experiments.length === 1 ? '' : 's'}, ${runs} run${runs === 1 ? '' : 's'}\n`);
     });
 }

@@ -1,12 +1,25 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { DapError } from '../../errors.js';
 
-// placeholder until the owning issue lands
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('(not built yet)')
-    .action(() => {
-      throw new DapError('dap validate is not built yet');
+    .description('check experiment specs (experiments/*.yaml or the given files); print every problem as file:line:col')
+    .argument('[files...]', 'spec files (default: experiments/*.yaml|yml under --root)')
+    .option('--root <dir>', 'project root', '.')
+    .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
+    .option('--json', 'print {"experiments": N, "runs": M} as JSON')
+    .action(async (files: string[], opts: { root: string; maxRuns: number; json?: boolean }) => {
+      const { validate } = await import('../../ops/validate.js');
+      const result = await validate(opts.root, files, { maxRunsPerExperiment: opts.maxRuns });
+      process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `ok: ${result.experiments} experiment${result.experiments === 1 ? '' : 's'}, ${result.runs} run${result.runs === 1 ? '' : 's'}\n`);
     });
+}
+
+export function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`${flag} must be a positive integer`); // commander: usage error, exit 2
+  }
+  return n;
 }

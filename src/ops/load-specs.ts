@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DapError, ProblemsError, UsageError } from '../errors.js';
+import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../paths.js';
+import { validateSpecSources } from '../core/spec/validate.js';
+import type { SpecSource } from '../core/spec/document.js';
+import type { LoadedSpec } from '../core/spec/types.js';
+
+export interface LoadSpecsOptions {
+  /** per-experiment run limit (default 10,000) */
+  maxRunsPerExperiment?: number;
+  /** environment names to accept; default: those found under <root>/environments and dap's bundled ones */
+  environments?: readonly string[];
+}
+
+let schemaCache: object | undefined;
+
+/** schemas/experiment.schema.json, read once per process. */
+export function experimentSchema(): object {
+  schemaCache ??= JSON.parse(readFileSync(path.join(schemasDir, 'experiment.schema.json'), 'utf8')) as object;
+  return schemaCache;
+}
+
+/** experiments/*.yaml|*.yml under root, sorted by name (the order plans and pipelines use). */
+export async function findSpecFiles(root: string): Promise<string[]> {
+  const dir = projectLayout(root).experimentsDir;
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    throw new UsageError(`no experiments/ directory in ${root}`, 'run dap from the project root, pass --root DIR, or name spec files explicitly');
+  }
+  return entries.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
+}
+
+/** Names of directories under environments/ that hold an environment.yaml or a Dockerfile. */
+export async function listEnvironments(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const name of entries.sort()) {
+    const d = path.join(dir, name);
+    if ((await stat(d).catch(() => undefined))?.isDirectory() && (existsSync(path.join(d, 'environment.yaml')) || existsSync(path.join(d, 'Dockerfile')))) {
+      names.push(name);
+    }
+  }
+  return names;
+}
+
+/** A path as the user should see it: relative to root when inside it. */
+function displayName(root: string, abs: string): string {
+  const rel = path.relative(root, abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
+}
+
+export async function readSpecSources(root: string, files?: readonly string[]): Promise<SpecSource[]> {
+  const absRoot = path.resolve(root);
+  const abs = files?.length ? [...new Set(files.map((f) => path.resolve(f)))] : await findSpecFiles(absRoot);
+  const sources: SpecSource[] = [];
+  for (const file of abs) {
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new DapError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check the path' });
+    }
+    sources.push({ file: displayName(absRoot, file), source });
+  }
+  return sources;
+}
+
+export async function projectEnvironments(root: string): Promise<string[]> {
+  const own = await listEnvironments(projectLayout(path.resolve(root)).environmentsDir);
+  const bundled = path.resolve(bundledEnvironmentsDir) === path.resolve(projectLayout(root).environmentsDir) ? [] : await listEnvironments(bundledEnvironmentsDir);
+  return [...new Set([...own, ...bundled])].sort();
+}
+
+/**
+ * Read and validate the project's specs (all of experiments/*.yaml, or just `files`).
+ * Throws ProblemsError listing every problem in every file; otherwise returns the specs in file order.
+ */
+export async function loadSpecs(root: string, files?: readonly string[], opts: LoadSpecsOptions = {}): Promise<LoadedSpec[]> {
+  const sources = await readSpecSources(root, files);
+  if (sources.length === 0) {
+    throw new DapError(`no experiment specs found in ${path.join(root, 'experiments')}`, { hint: 'add experiments/NAME.yaml (see schemas/experiment.schema.json)' });
+  }
+  const { specs, problems } = validateSpecSources(sources, {
+    schema: experimentSchema(),
+    environments: opts.environments ?? (await projectEnvironments(root)),
+    maxRunsPerExperiment: opts.maxRunsPerExperiment,
+  });
+  if (problems.length) {
+    const files = new Set(problems.map((p) => p.file)).size;
+    throw new ProblemsError(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`);
+  }
+  return specs;
+}
