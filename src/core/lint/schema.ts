@@ -1,0 +1,56 @@
+// GitLab's CI JSON schema, compiled exactly as GitLab's own ci_schema_spec.js does.
+
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export type SchemaValidator = ValidateFunction;
+
+export function compileGitlabSchema(schema: object): SchemaValidator {
+  const ajv = new Ajv({ strictTypes: false, strictTuples: false, allowMatchingProperties: true });
+  ajv.addKeyword('markdownDescription');
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+export interface SchemaError {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * ajv reports every failed branch of every oneOf/anyOf; keep, per location, the most specific
+ * messages (an additionalProperties or enum error beats "must match exactly one schema").
+ */
+export function schemaErrors(validate: SchemaValidator, data: unknown): SchemaError[] {
+  if (validate(data)) return [];
+  const errors = (validate.errors ?? []) as ErrorObject[];
+  const byPointer = new Map<string, ErrorObject[]>();
+  for (const e of errors) byPointer.set(e.instancePath, [...(byPointer.get(e.instancePath) ?? []), e]);
+  const pointers = [...byPointer.keys()];
+  // a location whose children also failed is explained better by the children
+  const leaves = pointers.filter((p) => !pointers.some((q) => q !== p && q.startsWith(p + '/')));
+  const out: SchemaError[] = [];
+  for (const p of leaves.sort()) {
+    const errs = byPointer.get(p)!;
+    const specific = errs.filter((e) => !['oneOf', 'anyOf', 'if', 'not'].includes(e.keyword));
+    const seen = new Set<string>();
+    for (const e of specific.length ? specific : errs) {
+      const msg = describe(e);
+      if (seen.has(msg)) continue;
+      seen.add(msg);
+      out.push({ pointer: p, message: msg });
+    }
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(top level)';
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties') return `${where}: unknown key "${String(p.additionalProperty)}"`;
+  if (e.keyword === 'enum') return `${where}: must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'const') return `${where}: must be ${JSON.stringify(p.allowedValue)}`;
+  return `${where}: ${e.message ?? e.keyword}`;
+}

@@ -1,0 +1,222 @@
+// Plan -> the pipeline files of one mode (parent / child / static), within GitLab's limits.
+// Everything is checked here, before the caller writes a single file.
+
+import { DapError } from '../../errors.js';
+import type { Plan } from '../plan/types.js';
+import { emitPipeline, emitYaml, headerComment, type SpecSource } from './emit.js';
+import { experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
+import type { Job, Limits, Mode, PipelineDoc } from './types.js';
+
+export interface BuildInput {
+  plan: Plan;
+  mode: Mode;
+  /** dap's version: goes into the header and the default DAP_IMAGE tag */
+  version: string;
+  specs: readonly SpecSource[];
+  images: ImagesLock;
+  tracking: boolean;
+  limits: Limits;
+  /** path of the main output file, relative to the project root (for child: the first child file) */
+  out: string;
+  /** arguments after `dap generate --check` in the job the pipeline runs first (parent/static) */
+  checkArgs: string[];
+  /** arguments dap:generate adds to `dap generate --child --out …` (spec files, raised limits) */
+  childArgs?: string[];
+  /** where dap:generate writes the child pipeline(s) in parent mode */
+  childOut?: string;
+}
+
+export interface BuiltFile {
+  path: string;
+  text: string;
+  jobs: number;
+}
+
+export interface BuildResult {
+  files: BuiltFile[];
+  /** jobs in the whole hierarchy after matrix expansion */
+  totalJobs: number;
+  warnings: string[];
+}
+
+export const DEFAULT_CHILD_OUT = '.dap/child.yml';
+export const SYNC_JOB = 'dap:sync';
+const SYNC_STAGE = 'sync';
+
+/** MR pipelines for MRs, branch pipelines otherwise, never both for the same push. */
+export const branchAndMrRules = (): Array<Record<string, string>> => [
+  { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
+  { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
+  { if: '$CI_COMMIT_BRANCH' },
+];
+
+export const dapImageDefault = (version: string): string => `\${CI_REGISTRY_IMAGE}/dap:${version}`;
+
+interface RunJobs { jobs: Array<[string, Job]>; jobCount: number; syncFrom: string[] }
+
+function collectRunJobs(input: BuildInput, warnings: string[]): RunJobs {
+  const jobs: Array<[string, Job]> = [];
+  const syncFrom: string[] = [];
+  let jobCount = 0;
+  for (const exp of input.plan.experiments) {
+    const built = experimentJobs(exp, input);
+    warnings.push(...built.warnings);
+    jobs.push(...built.jobs);
+    jobCount += built.jobCount;
+    if (built.needsSync) syncFrom.push(...built.jobs.map(([name]) => name));
+  }
+  return { jobs, jobCount, syncFrom };
+}
+
+function syncJob(syncFrom: string[], limits: Limits): Job {
+  const job: Job = { stage: SYNC_STAGE, image: '$DAP_IMAGE', retry: retryPolicy(), when: 'always' };
+  // Over GitLab's needs cap the stage order does the same: a later stage gets every earlier artifact.
+  if (syncFrom.length <= limits.needs) job.needs = syncFrom.map((job) => ({ job, artifacts: true }));
+  job.script = ['dap sync --from-artifacts .dap'];
+  return job;
+}
+
+const nothingJob = (): Job => ({ stage: RUN_STAGE, script: ["echo 'dap: no experiments selected, nothing to run'"] });
+
+function runDoc(jobs: Array<[string, Job]>, syncFrom: string[], input: BuildInput, workflow: PipelineDoc['workflow']): PipelineDoc {
+  const names = new Set(jobs.map(([n]) => n));
+  const mine = syncFrom.filter((n) => names.has(n));
+  const map = new Map(jobs.length ? jobs : [['dap:nothing', nothingJob()] as [string, Job]]);
+  if (mine.length) map.set(SYNC_JOB, syncJob(mine, input.limits));
+  return {
+    workflow,
+    variables: { DAP_IMAGE: dapImageDefault(input.version) },
+    stages: mine.length ? [RUN_STAGE, SYNC_STAGE] : [RUN_STAGE],
+    jobs: map,
+  };
+}
+
+function checkJob(checkArgs: string[]): Job {
+  return {
+    stage: '.pre', image: '$DAP_IMAGE', retry: retryPolicy(), interruptible: true,
+    script: [['dap', 'generate', '--check', ...checkArgs].join(' ')],
+  };
+}
+
+function matrixSize(job: Job): number {
+  return job.parallel ? job.parallel.matrix.reduce((n, m) => n + Object.values(m).reduce((p, v) => p * v.length, 1), 0) : 1;
+}
+
+const docJobs = (doc: PipelineDoc): number => [...doc.jobs.values()].reduce((n, j) => n + matrixSize(j), 0);
+
+/** child file i of k: .dap/child.yml, or .dap/child-1.yml … .dap/child-k.yml when split */
+export function childPaths(out: string, count: number): string[] {
+  if (count <= 1) return [out];
+  const dot = out.lastIndexOf('.');
+  const stem = dot > out.lastIndexOf('/') ? out.slice(0, dot) : out;
+  const ext = dot > out.lastIndexOf('/') ? out.slice(dot) : '';
+  return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`);
+}
+
+/** Greedy packing of jobs into children whose YAML stays under the size limit. */
+function packChildren(run: RunJobs, input: BuildInput, header: string): Array<Array<[string, Job]>> {
+  const budget = input.limits.childYamlBytes - Buffer.byteLength(header) - 4096; // room for workflow/stages/sync
+  const groups: Array<Array<[string, Job]>> = [];
+  let current: Array<[string, Job]> = [];
+  let size = 0;
+  for (const entry of run.jobs) {
+    const bytes = Buffer.byteLength(emitYaml({ [entry[0]]: entry[1] }));
+    if (bytes > budget) {
+      throw new DapError(
+        `job ${entry[0]} alone is ${bytes} bytes of YAML, over the ${input.limits.childYamlBytes}-byte child pipeline limit`,
+        { hint: 'lower the matrix size (--max-matrix-jobs) so its runs are split over more jobs, or raise --max-child-bytes on a self-managed GitLab' },
+      );
+    }
+    if (size + bytes > budget && current.length) { groups.push(current); current = []; size = 0; }
+    current.push(entry);
+    size += bytes;
+  }
+  if (current.length || !groups.length) groups.push(current);
+  return groups;
+}
+
+function childWorkflow(): PipelineDoc['workflow'] {
+  return { rules: [{ if: '$CI_PIPELINE_SOURCE == "parent_pipeline"' }] };
+}
+
+function buildChildren(run: RunJobs, input: BuildInput, out: string): BuiltFile[] {
+  const header = headerComment(input.version, input.specs, 'Child pipeline: the parent pipeline triggers it.');
+  const whole = emitPipeline(runDoc(run.jobs, run.syncFrom, input, childWorkflow()), header);
+  const groups = Buffer.byteLength(whole) <= input.limits.childYamlBytes ? [run.jobs] : packChildren(run, input, header);
+  const paths = childPaths(out, groups.length);
+  return groups.map((jobs, i) => {
+    const doc = runDoc(jobs, run.syncFrom, input, childWorkflow());
+    const text = groups.length === 1 ? whole : emitPipeline(doc, header);
+    if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
+      throw new DapError(`child pipeline ${paths[i]} would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
+        hint: 'raise --max-child-bytes on a self-managed GitLab, or split the experiments',
+      });
+    }
+    return { path: paths[i] as string, text, jobs: docJobs(doc) };
+  });
+}
+
+function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile {
+  const jobs = new Map<string, Job>();
+  jobs.set('dap:check', checkJob(input.checkArgs));
+  const childOut = input.childOut ?? DEFAULT_CHILD_OUT;
+  jobs.set('dap:generate', {
+    stage: 'generate', image: '$DAP_IMAGE', retry: retryPolicy(), interruptible: true,
+    script: [
+      ['dap', 'generate', '--child', '--out', childOut, ...(input.childArgs ?? [])].join(' '),
+      ...childFiles.map((f) => `dap lint ${f}`),
+    ],
+    artifacts: { paths: [...childFiles], expire_in: '30 days' },
+  });
+  childFiles.forEach((file, i) => {
+    const name = childFiles.length === 1 ? 'dap:run' : `dap:run:${i + 1}`;
+    jobs.set(name, {
+      stage: 'run',
+      needs: ['dap:generate'],
+      trigger: { include: [{ artifact: file, job: 'dap:generate' }], strategy: 'depend' },
+    });
+  });
+  const doc: PipelineDoc = {
+    workflow: { rules: branchAndMrRules() },
+    variables: { DAP_IMAGE: dapImageDefault(input.version) },
+    stages: ['generate', 'run'],
+    jobs,
+  };
+  const note = `Parent pipeline: dap:generate regenerates ${childFiles.join(', ')} from the specs; dap:run triggers it.`;
+  return { path: input.out, text: emitPipeline(doc, headerComment(input.version, input.specs, note)), jobs: docJobs(doc) };
+}
+
+function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
+  const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
+  doc.jobs = new Map([['dap:check', checkJob(input.checkArgs)], ...doc.jobs]);
+  const text = emitPipeline(doc, headerComment(input.version, input.specs));
+  if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
+    throw new DapError(`the static pipeline would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
+      hint: 'use the default parent/child mode, which splits into several child pipelines, or raise --max-child-bytes on a self-managed GitLab',
+    });
+  }
+  return { path: input.out, text, jobs: docJobs(doc) };
+}
+
+export function buildPipelines(input: BuildInput): BuildResult {
+  const warnings: string[] = [];
+  const run = collectRunJobs(input, warnings);
+  let files: BuiltFile[];
+  let totalJobs: number;
+  if (input.mode === 'static') {
+    files = [staticFile(run, input)];
+    totalJobs = files[0]!.jobs;
+  } else {
+    const children = buildChildren(run, input, input.mode === 'child' ? input.out : input.childOut ?? DEFAULT_CHILD_OUT);
+    const parent = parentFile(input, children.map((c) => c.path));
+    totalJobs = parent.jobs + children.reduce((n, c) => n + c.jobs, 0);
+    files = input.mode === 'parent' ? [parent] : children;
+  }
+  if (totalJobs > input.limits.hierarchyJobs) {
+    throw new DapError(
+      `the pipeline would have ${totalJobs} jobs, over GitLab's limit of ${input.limits.hierarchyJobs} jobs per pipeline hierarchy (${run.jobCount} experiment runs)`,
+      { hint: 'generate fewer runs (smaller sweeps, or --changed-since REF), or on a self-managed GitLab with a raised ci_pipeline_size limit pass --max-jobs N' },
+    );
+  }
+  return { files, totalJobs, warnings };
+}

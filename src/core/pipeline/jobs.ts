@@ -1,0 +1,128 @@
+// Experiment plan -> GitLab jobs: one job per (lane, chunk), each a parallel:matrix over DAP_RUN.
+
+import type { ExperimentPlan, PlannedRun } from '../plan/types.js';
+import { runPrelude, runId } from './prelude.js';
+import { commandLine } from './tracking.js';
+import type { Job, Limits, RetryPolicy } from './types.js';
+
+/** environments/images.lock.json, written by `dap env push`. */
+export type ImagesLock = Record<string, { image?: string; digest?: string; ref?: string }>;
+
+export interface JobOptions {
+  images: ImagesLock;
+  /** wrap commands in `dap track` / add dap:sync; off for tests that run commands bare */
+  tracking: boolean;
+  limits: Limits;
+}
+
+export interface ExperimentJobs {
+  experiment: string;
+  jobs: Array<[string, Job]>;
+  /** the command runs bare in a foreign image: its .dap/ artifacts need a dap:sync job */
+  needsSync: boolean;
+  /** jobs after matrix expansion */
+  jobCount: number;
+  warnings: string[];
+}
+
+export const RUN_STAGE = 'run';
+export const DEFAULT_EXPIRE_IN = '30 days';
+
+/** Runner and system failures only: a failing script is never retried. */
+export const retryPolicy = (): RetryPolicy => ({
+  max: 2,
+  when: ['runner_system_failure', 'stuck_or_timeout_failure', 'scheduler_failure', 'unknown_failure', 'api_failure'],
+});
+
+/** Top-level keys GitLab does not read as jobs (and `pages`, which it reads as a special one). */
+const RESERVED = new Set([
+  'default', 'include', 'stages', 'variables', 'workflow', 'image', 'services', 'cache',
+  'before_script', 'after_script', 'spec', 'pages',
+]);
+
+export function experimentJobName(experiment: string): string {
+  return RESERVED.has(experiment) ? `experiment:${experiment}` : experiment;
+}
+
+interface ImageChoice { image: string; dapInside: boolean; warning?: string }
+
+export function chooseImage(exp: ExperimentPlan, images: ImagesLock): ImageChoice {
+  const { spec } = exp;
+  if (spec.image !== undefined) return { image: spec.image, dapInside: false };
+  const env = spec.environment ?? 'default';
+  const ref = images[env]?.ref;
+  if (ref) return { image: ref, dapInside: true };
+  return {
+    image: `\${CI_REGISTRY_IMAGE}/env-${env}:latest`,
+    dapInside: true,
+    warning: `environment ${env} has no entry in environments/images.lock.json; experiment ${spec.name} uses the mutable tag env-${env}:latest (run \`dap env push ${env}\` to pin it by digest)`,
+  };
+}
+
+/** Runs dealt round-robin into `lanes` lanes, each lane cut into chunks of at most `chunk` runs. */
+function partition(runs: readonly PlannedRun[], lanes: number, chunk: number): PlannedRun[][][] {
+  const byLane: PlannedRun[][] = Array.from({ length: lanes }, () => []);
+  runs.forEach((run, i) => byLane[i % lanes]!.push(run));
+  return byLane.map((laneRuns) => {
+    const chunks: PlannedRun[][] = [];
+    for (let i = 0; i < laneRuns.length; i += chunk) chunks.push(laneRuns.slice(i, i + chunk));
+    return chunks;
+  });
+}
+
+function jobName(base: string, lane: number, lanes: number, part: number, parts: number): string {
+  let name = base;
+  if (lanes > 1) name += ` lane ${lane + 1}/${lanes}`;
+  if (parts > 1) name += lanes > 1 ? ` part ${part + 1}/${parts}` : ` ${part + 1}/${parts}`;
+  return name;
+}
+
+function uniq(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): ExperimentJobs {
+  const { spec, runs } = exp;
+  const base = experimentJobName(spec.name);
+  const { image, dapInside, warning } = chooseImage(exp, opts.images);
+  const tracked = opts.tracking && dapInside;
+  const params = new Set(runs.flatMap((r) => Object.keys(r.params)));
+  const line = commandLine({ experiment: spec.name, command: spec.command, params, tracked });
+  const lanes = exp.maxParallel !== undefined && exp.maxParallel < runs.length ? Math.max(1, exp.maxParallel) : 1;
+  const parts = partition(runs, lanes, Math.max(1, opts.limits.matrixJobs));
+
+  const variables: Record<string, string> = {
+    DAP_EXPERIMENT: spec.name,
+    DAP_TRACKING_EXPERIMENT: spec.tracking?.experiment ?? spec.name,
+  };
+  if (spec.resources?.gpus !== undefined) variables.DAP_GPUS = String(spec.resources.gpus);
+  const artifacts = {
+    paths: uniq([...(spec.artifacts?.paths ?? []), ...(spec.metrics?.files ?? []), '.dap/']),
+    expire_in: spec.artifacts?.expire_in ?? DEFAULT_EXPIRE_IN,
+    when: 'always' as const,
+  };
+
+  const jobs: Array<[string, Job]> = [];
+  parts.forEach((chunks, lane) => {
+    chunks.forEach((chunk, part) => {
+      const job: Job = { stage: RUN_STAGE, image };
+      if (spec.resources?.tags?.length) job.tags = [...spec.resources.tags];
+      if (spec.resources?.timeout) job.timeout = spec.resources.timeout;
+      job.retry = retryPolicy();
+      job.interruptible = true;
+      if (lanes > 1) job.resource_group = `dap-${spec.name}-${lane + 1}`;
+      job.variables = { ...variables };
+      job.parallel = { matrix: [{ DAP_RUN: chunk.map(runId) }] };
+      job.script = [runPrelude(spec.name, chunk), line];
+      job.artifacts = { ...artifacts, paths: [...artifacts.paths] };
+      jobs.push([jobName(base, lane, lanes, part, chunks.length), job]);
+    });
+  });
+  return {
+    experiment: spec.name,
+    jobs,
+    needsSync: opts.tracking && !dapInside,
+    jobCount: runs.length,
+    warnings: warning ? [warning] : [],
+  };
+}

@@ -1,0 +1,64 @@
+// The generated POSIX-sh prologue of an experiment job: a case table keyed by $DAP_RUN (the
+// parallel:matrix value) that sets and exports the run's identity and parameters as
+// single-quoted literals, and writes the canonical params JSON to $DAP_PARAMS_FILE.
+
+import type { PlannedRun } from '../plan/types.js';
+import type { Scalar } from '../spec/types.js';
+import { DapError } from '../../errors.js';
+import { paramEnvName, paramText, shQuote } from './shell.js';
+
+/** Short, shell- and GitLab-safe id of a run inside its experiment: r<index>-<key prefix>. */
+export function runId(run: PlannedRun): string {
+  const prefix = run.key.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
+  return prefix ? `r${run.index}-${prefix}` : `r${run.index}`;
+}
+
+/** JSON with keys sorted, so the same params always give the same bytes. */
+export function canonicalParamsJson(params: Record<string, Scalar>): string {
+  const sorted: Record<string, Scalar> = {};
+  for (const k of Object.keys(params).sort()) sorted[k] = params[k] as Scalar;
+  return JSON.stringify(sorted);
+}
+
+/** Every DAP_PARAM_* name used by these runs, checking that no two params map to the same name. */
+export function paramEnvNames(experiment: string, runs: readonly PlannedRun[]): Map<string, string> {
+  const byEnv = new Map<string, string>();
+  const names = new Map<string, string>();
+  for (const run of runs) {
+    for (const p of Object.keys(run.params)) {
+      if (names.has(p)) continue;
+      const env = paramEnvName(p);
+      const other = byEnv.get(env);
+      if (other !== undefined && other !== p) {
+        throw new DapError(`experiment ${experiment}: params "${other}" and "${p}" both become ${env}; rename one`);
+      }
+      byEnv.set(env, p);
+      names.set(p, env);
+    }
+  }
+  return names;
+}
+
+export function runPrelude(experiment: string, runs: readonly PlannedRun[]): string {
+  const envNames = paramEnvNames(experiment, runs);
+  const lines: string[] = [
+    `: "\${DAP_PARAMS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/params/$DAP_RUN.json}"`,
+    `: "\${DAP_METRICS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/metrics/$DAP_RUN.jsonl}"`,
+    `mkdir -p "$(dirname "$DAP_PARAMS_FILE")" "$(dirname "$DAP_METRICS_FILE")"`,
+    `case "$DAP_RUN" in`,
+  ];
+  for (const run of runs) {
+    lines.push(`${shQuote(runId(run))})`);
+    lines.push(`  DAP_RUN_KEY=${shQuote(run.key)}; DAP_RUN_INDEX=${shQuote(String(run.index))}`);
+    for (const p of Object.keys(run.params).sort()) {
+      lines.push(`  ${envNames.get(p)}=${shQuote(paramText(run.params[p] as Scalar))}`);
+    }
+    lines.push(`  printf '%s' ${shQuote(canonicalParamsJson(run.params))} > "$DAP_PARAMS_FILE" ;;`);
+  }
+  lines.push(
+    `*) printf 'dap: unknown DAP_RUN %s for experiment %s; regenerate the pipeline with dap generate\\n' "'$DAP_RUN'" ${shQuote(experiment)} >&2; exit 1 ;;`,
+    'esac',
+    ['export DAP_RUN DAP_RUN_KEY DAP_RUN_INDEX DAP_PARAMS_FILE DAP_METRICS_FILE', ...[...envNames.values()].sort()].join(' '),
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,57 @@
+// dap lint against GitLab's own schema fixture corpus (../shared/gitlab-ci/yaml_tests), used the way
+// GitLab's ci_schema_spec.js uses it: per top-level key, except the workflow/auto_cancel files,
+// whose top-level values are whole pipelines.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { lintText } from '../../src/core/lint/index.js';
+import { compileGitlabSchema } from '../../src/core/lint/schema.js';
+import { defaultLimits } from '../../src/core/pipeline/types.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const corpus = path.join(path.resolve(repoRoot, '../shared'), 'gitlab-ci', 'yaml_tests');
+const validate = compileGitlabSchema(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/gitlab-ci.schema.json'), 'utf8')));
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+const WHOLE_DOCUMENT = new Set(['workflow/auto_cancel/on_job_failure.yml', 'workflow/auto_cancel/on_new_commit.yml']);
+
+/** the separate cases of one fixture file, each as pipeline YAML text */
+function cases(file: string, rel: string): Array<[string, string]> {
+  const doc = YAML.parse(readFileSync(file, 'utf8'), { version: '1.1', merge: true }) as Record<string, unknown>;
+  return Object.entries(doc).map(([k, v]) => [k, WHOLE_DOCUMENT.has(rel) ? YAML.stringify(v, { version: '1.1' }) : YAML.stringify({ [k]: v }, { version: '1.1' })]);
+}
+
+const lint = (text: string) => lintText({ text, validate, limits: defaultLimits, schemaOnly: true });
+
+describe('GitLab CI schema fixture corpus', () => {
+  it('finds the corpus beside the clone', () => {
+    expect(walk(path.join(corpus, 'positive_tests')).length).toBe(34);
+    expect(walk(path.join(corpus, 'negative_tests')).length).toBe(74);
+  });
+
+  for (const kind of ['positive_tests', 'negative_tests'] as const) {
+    const files = (() => { try { return walk(path.join(corpus, kind)); } catch { return []; } })();
+    for (const file of files) {
+      const rel = path.relative(path.join(corpus, kind), file);
+      it(`${kind === 'positive_tests' ? 'accepts' : 'rejects'} every case of ${kind}/${rel}`, () => {
+        const results = cases(file, rel).map(([name, text]) => ({ name, report: lint(text) }));
+        expect(results.length).toBeGreaterThan(0);
+        for (const { name, report } of results) {
+          expect.soft(report.ok, `${rel} :: ${name}: ${report.problems.map((p) => p.message).join('; ')}`).toBe(kind === 'positive_tests');
+        }
+        if (!WHOLE_DOCUMENT.has(rel)) {
+          // the file as written, as `dap lint --schema-only FILE` reads it, gets the same verdict
+          expect(lint(readFileSync(file, 'utf8')).ok).toBe(kind === 'positive_tests');
+        }
+      });
+    }
+  }
+});
