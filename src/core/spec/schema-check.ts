@@ -76,12 +76,15 @@ function toProblem(sd: SpecDocument, e: ErrorObject): Problem {
     case 'oneOf': {
       const passing = params.passingSchemas;
       const branches = (e.schema as Array<{ required?: string[] }> | undefined) ?? [];
-      // several branches passed: point at the second key that conflicts with the first
+      // several branches passed: point at the conflicting key written last
       if (Array.isArray(passing) && passing.length > 1) {
-        const second = branches[passing[1] as number]?.required?.[0];
-        if (second) return problemAt(sd, offsetOf(sd, [...path, second], 'key'), custom ?? `${where} must match exactly one form`);
+        const keys = passing.map((i) => branches[i as number]?.required?.[0]).filter((k): k is string => k !== undefined);
+        const offsets = keys.map((k) => offsetOf(sd, [...path, k], 'key'));
+        if (offsets.length) return problemAt(sd, Math.max(...offsets), custom ?? `${where} must match exactly one form`);
       }
-      return problemAt(sd, offsetOf(sd, path, path.length ? 'key' : 'value'), custom ?? `${where} must match exactly one form`);
+      // "one of these keys" forms point at the object's key; "one of these types" at the value
+      const keyForm = branches.every((b) => Object.keys(b).length === 1 && Array.isArray(b.required));
+      return problemAt(sd, offsetOf(sd, path, keyForm && path.length ? 'key' : 'value'), custom ?? `${where} must match exactly one form`);
     }
     case 'pattern':
       if (e.propertyName !== undefined) {
@@ -91,7 +94,8 @@ function toProblem(sd: SpecDocument, e: ErrorObject): Problem {
   }
   const sweepMessage = emptySweepMessage(path, e);
   if (sweepMessage) return problemAt(sd, offsetOf(sd, path, 'value'), sweepMessage);
-  const message = custom ? `${where}: ${custom}` : `${where} ${e.message ?? 'is invalid'}${describeAllowed(e)}`;
+  const last = String(path[path.length - 1] ?? '');
+  const message = custom ? (last && custom.startsWith(`${last} `) ? custom : `${where}: ${custom}`) : `${where} ${e.message ?? 'is invalid'}${describeAllowed(e)}`;
   return problemAt(sd, offsetOf(sd, path, 'value'), message);
 }
 
