@@ -5,6 +5,7 @@
 import type { PlannedRun } from '../plan/types.js';
 import type { Scalar } from '../spec/types.js';
 import { DapError } from '../../errors.js';
+import { canonicalJson } from '../plan/key.js';
 import { paramEnvName, paramText, shQuote } from './shell.js';
 
 /** Short, shell- and GitLab-safe id of a run inside its experiment: r<index>-<key prefix>. */
@@ -13,11 +14,9 @@ export function runId(run: PlannedRun): string {
   return prefix ? `r${run.index}-${prefix}` : `r${run.index}`;
 }
 
-/** JSON with keys sorted, so the same params always give the same bytes. */
+/** The same canonical JSON the run key hashes: keys sorted, numbers in JSON's shortest form. */
 export function canonicalParamsJson(params: Record<string, Scalar>): string {
-  const sorted: Record<string, Scalar> = {};
-  for (const k of Object.keys(params).sort()) sorted[k] = params[k] as Scalar;
-  return JSON.stringify(sorted);
+  return canonicalJson(params);
 }
 
 /** Every DAP_PARAM_* name used by these runs, checking that no two params map to the same name. */
