@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DapError, UsageError } from '../errors.js';
+import { MAX_PARAM_VALUE_LENGTH, keyProblem } from './metric-rules.js';
+
+// Everything `dap track` knows about the run it wraps, from the generated job's environment
+// (DAP_* from the pipeline generator, CI_* from GitLab) with command-line flags taking precedence.
+
+export interface TrackFlags {
+  runKey?: string;
+  experiment?: string;
+  paramsFile?: string;
+  metricsFile?: string;
+  artifacts?: string[];
+  metricFiles?: string[];
+  identity?: string;
+  runName?: string;
+  journalDir?: string;
+  trackingUri?: string;
+  requireTracking?: boolean;
+}
+
+export interface JobContext {
+  identity: string;
+  experiment: string;
+  spec?: string;
+  runKey?: string;
+  runIndex?: number;
+  runName: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  metricsFile: string;
+  metricFiles: string[];
+  artifacts: string[];
+  workdir: string;
+  journalDir: string;
+  trackingUri?: string;
+  requireTracking: boolean;
+  primary?: string;
+  goal?: 'minimize' | 'maximize';
+}
+
+export function jobContext(env: NodeJS.ProcessEnv, flags: TrackFlags, cwd: string, command: readonly string[]): JobContext {
+  const workdir = path.resolve(cwd);
+  const spec = nonEmpty(env.DAP_EXPERIMENT);
+  const experiment = flags.experiment ?? nonEmpty(env.DAP_TRACKING_EXPERIMENT) ?? spec;
+  if (!experiment) {
+    throw new UsageError('dap track needs an experiment name', 'pass --experiment NAME (generated jobs set DAP_EXPERIMENT)');
+  }
+  const runKey = flags.runKey ?? nonEmpty(env.DAP_RUN_KEY);
+  const runIndex = env.DAP_RUN_INDEX !== undefined && /^\d+$/.test(env.DAP_RUN_INDEX) ? Number(env.DAP_RUN_INDEX) : undefined;
+  const jobName = nonEmpty(env.CI_JOB_NAME);
+  const pipelineId = nonEmpty(env.CI_PIPELINE_ID);
+  const identity = sanitizeIdentity(flags.identity ?? defaultIdentity(experiment, runKey, pipelineId, jobName));
+  const runName = flags.runName ?? jobName ?? (spec && runIndex !== undefined ? `${spec}-${runIndex}` : runKey ?? experiment);
+  const journalDir = path.resolve(workdir, flags.journalDir ?? env.DAP_JOURNAL_DIR ?? path.join('.dap', 'journal'));
+  const specFile = nonEmpty(env.DAP_SPEC_FILE);
+  const ranking = primaryMetric(env, specFile ? path.resolve(workdir, specFile) : undefined);
+  return {
+    identity,
+    experiment,
+    spec,
+    runKey,
+    runIndex,
+    runName,
+    params: readParams(env, flags.paramsFile ? path.resolve(workdir, flags.paramsFile) : nonEmpty(env.DAP_PARAMS_FILE)),
+    tags: lineageTags(env, { identity, runKey, runIndex, spec, command }),
+    metricsFile: path.resolve(workdir, flags.metricsFile ?? nonEmpty(env.DAP_METRICS_FILE) ?? path.join('.dap', 'metrics.jsonl')),
+    metricFiles: flags.metricFiles ?? pathList(env.DAP_METRIC_FILES),
+    artifacts: flags.artifacts ?? pathList(env.DAP_ARTIFACTS),
+    workdir,
+    journalDir,
+    trackingUri: flags.trackingUri ?? nonEmpty(env.MLFLOW_TRACKING_URI),
+    requireTracking: flags.requireTracking ?? ['1', 'true', 'yes'].includes((env.DAP_TRACKING_REQUIRED ?? '').toLowerCase()),
+    ...ranking,
+  };
+}
+
+/** The plan's run key plus pipeline and job *name*: a retried job (new job id) continues the same run. */
+function defaultIdentity(experiment: string, runKey: string | undefined, pipelineId: string | undefined, jobName: string | undefined): string {
+  const run = runKey ?? `${experiment}`;
+  if (pipelineId) return `${run}|pipeline:${pipelineId}|job:${jobName ?? 'job'}`;
+  return `${run}|local`;
+}
+
+/** Identities go into MLflow filter strings in single quotes: keep them free of quotes and backslashes. */
+function sanitizeIdentity(id: string): string {
+  return id.replace(/['"\\\n\r]/g, '_').slice(0, 250);
+}
+
+function lineageTags(
+  env: NodeJS.ProcessEnv,
+  run: { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] },
+): Record<string, string> {
+  const tags: Record<string, string | undefined> = {
+    'dap.identity': run.identity,
+    'dap.run_key': run.runKey,
+    'dap.run_index': run.runIndex === undefined ? undefined : String(run.runIndex),
+    'dap.run': env.DAP_RUN,
+    'dap.experiment': run.spec,
+    'dap.spec_file': env.DAP_SPEC_FILE,
+    'dap.spec_hash': env.DAP_SPEC_HASH,
+    'dap.command': run.command.join(' ').slice(0, 8000) || undefined,
+    'mlflow.source.type': 'JOB',
+    'mlflow.source.name': env.DAP_SPEC_FILE ?? run.command[0],
+    'mlflow.source.git.commit': env.CI_COMMIT_SHA,
+    'mlflow.source.git.branch': env.CI_COMMIT_TAG ? undefined : (env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME),
+    'mlflow.source.git.repoURL': env.CI_PROJECT_URL,
+    'mlflow.user': env.GITLAB_USER_LOGIN,
+    'dap.git.ref': env.CI_COMMIT_REF_NAME,
+    'dap.git.tag': env.CI_COMMIT_TAG,
+    'dap.project': env.CI_PROJECT_PATH,
+    'dap.pipeline_id': env.CI_PIPELINE_ID,
+    'dap.pipeline_url': env.CI_PIPELINE_URL,
+    'dap.job_name': env.CI_JOB_NAME,
+    'dap.job_id': env.CI_JOB_ID,
+    'dap.job_url': env.CI_JOB_URL,
+    'dap.mr_iid': env.CI_MERGE_REQUEST_IID,
+    'dap.runner': env.CI_RUNNER_DESCRIPTION,
+    'dap.runner_id': env.CI_RUNNER_ID,
+    'dap.image': env.CI_JOB_IMAGE,
+    'dap.image_digest': env.DAP_IMAGE_DIGEST,
+  };
+  // every attempt of a retried job leaves its own tag, without read-modify-write on the server
+  if (env.CI_JOB_ID) tags[`dap.job_attempt.${env.CI_JOB_ID}`] = env.CI_JOB_URL ?? env.CI_JOB_ID;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) if (v !== undefined && v !== '') out[k] = v.slice(0, 8000);
+  return out;
+}
+
+function readParams(env: NodeJS.ProcessEnv, file: string | undefined): Record<string, string> {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new DapError(`cannot read the params file ${file}: ${(e as Error).message}`, {
+        hint: 'DAP_PARAMS_FILE / --params-file must name a JSON object {param: value}',
+      });
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new DapError(`the params file ${file} is not a JSON object {param: value}`);
+    }
+    raw = parsed as Record<string, unknown>;
+  } else {
+    for (const [k, v] of Object.entries(env)) if (k.startsWith('DAP_PARAM_') && v !== undefined) raw[k.slice(10).toLowerCase()] = v;
+  }
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const problem = keyProblem(k);
+    if (problem) throw new DapError(`param name ${JSON.stringify(k)} is not valid in MLflow: ${problem}`);
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    if (text.length > MAX_PARAM_VALUE_LENGTH) {
+      throw new DapError(`param ${JSON.stringify(k)} is ${text.length} characters long; MLflow accepts at most ${MAX_PARAM_VALUE_LENGTH}`, {
+        hint: 'log long values as an artifact (declare a file under artifacts.paths) instead of a param',
+      });
+    }
+    params[k] = text;
+  }
+  return params;
+}
+
+function primaryMetric(env: NodeJS.ProcessEnv, specFile: string | undefined): { primary?: string; goal?: 'minimize' | 'maximize' } {
+  let primary = nonEmpty(env.DAP_METRIC_PRIMARY);
+  const g0 = env.DAP_METRIC_GOAL;
+  let goal: 'minimize' | 'maximize' | undefined = g0 === 'minimize' || g0 === 'maximize' ? g0 : undefined;
+  if ((!primary || !goal) && specFile) {
+    try {
+      const spec = parseYaml(fs.readFileSync(specFile, 'utf8')) as { metrics?: { primary?: unknown; goal?: unknown } };
+      if (!primary && typeof spec?.metrics?.primary === 'string') primary = spec.metrics.primary;
+      const g = spec?.metrics?.goal;
+      if (!goal && (g === 'minimize' || g === 'maximize')) goal = g;
+    } catch {
+      // the spec file is lineage, not a requirement: ranking is just unknown
+    }
+  }
+  return { primary, goal };
+}
+
+/** A newline-separated list or a JSON array of paths. */
+export function pathList(raw: string | undefined): string[] {
+  const text = (raw ?? '').trim();
+  if (!text) return [];
+  if (text.startsWith('[')) {
+    try {
+      const arr = JSON.parse(text) as unknown;
+      if (Array.isArray(arr)) return arr.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+    } catch {
+      // fall through: treat as lines
+    }
+  }
+  return text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s;
+}

@@ -1,0 +1,132 @@
+import type { MetricPoint } from './events.js';
+import { keyProblem, toMetricValue } from './metric-rules.js';
+
+// Turns what a training process writes into journal points. Bad input never throws: it is
+// counted, the first few of each kind are reported, and the rest of the stream goes on.
+
+export type WarningKind = 'malformed' | 'key' | 'value';
+
+export class WarningCounter {
+  readonly counts: Record<WarningKind, number> = { malformed: 0, key: 0, value: 0 };
+  constructor(private readonly write: (line: string) => void, private readonly maxShown = 5) {}
+
+  warn(kind: WarningKind, message: string): void {
+    this.counts[kind]++;
+    if (this.counts[kind] <= this.maxShown) this.write(`dap track: warning: ${message}`);
+    else if (this.counts[kind] === this.maxShown + 1) this.write(`dap track: warning: more ${kind} problems; counting them silently`);
+  }
+
+  total(): number {
+    return this.counts.malformed + this.counts.key + this.counts.value;
+  }
+
+  summary(): string | undefined {
+    if (this.total() === 0) return undefined;
+    const parts = [];
+    if (this.counts.malformed) parts.push(`${this.counts.malformed} malformed line(s)`);
+    if (this.counts.key) parts.push(`${this.counts.key} illegal key(s)`);
+    if (this.counts.value) parts.push(`${this.counts.value} non-numeric value(s)`);
+    return `skipped ${parts.join(', ')}`;
+  }
+}
+
+/** Reserved fields of a dict-form line; every other field is a metric. */
+const DICT_META = new Set(['step', 'timestamp']);
+
+export class MetricCollector {
+  private readonly lastTs = new Map<string, number>();
+  private readonly lastStep = new Map<string, number>();
+
+  constructor(readonly warnings: WarningCounter, private readonly now: () => number = Date.now) {}
+
+  /** One line of a metrics JSONL stream: `{"key","value","step"?,"timestamp"?}` or `{"step"?, name: value, ...}`. */
+  fromJsonLine(line: string, where: string): MetricPoint[] {
+    const text = line.trim();
+    if (!text) return [];
+    const obj = parseJsonLenient(text);
+    if (obj === undefined) {
+      this.warnings.warn('malformed', `${where}: not a JSON object: ${clip(text)}`);
+      return [];
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+      this.warnings.warn('malformed', `${where}: not a JSON object: ${clip(text)}`);
+      return [];
+    }
+    const rec = obj as Record<string, unknown>;
+    const step = optionalInt(rec.step);
+    const ts = optionalTimestamp(rec.timestamp);
+    if (step === null || ts === null) {
+      this.warnings.warn('malformed', `${where}: "step" must be an integer and "timestamp" a number (ms): ${clip(text)}`);
+      return [];
+    }
+    if (typeof rec.key === 'string' && 'value' in rec) {
+      const p = this.point(rec.key, rec.value, step, ts, where);
+      return p ? [p] : [];
+    }
+    const out: MetricPoint[] = [];
+    for (const [k, v] of Object.entries(rec)) {
+      if (DICT_META.has(k)) continue;
+      const p = this.point(k, v, step, ts, where);
+      if (p) out.push(p);
+    }
+    if (out.length === 0 && Object.keys(rec).every((k) => DICT_META.has(k))) {
+      this.warnings.warn('malformed', `${where}: no metric in line: ${clip(text)}`);
+    }
+    return out;
+  }
+
+  /**
+   * One metric value. Without a step, the key's previous step + 1 (0 first); without a timestamp,
+   * now — but always after the key's previous timestamp, so two points never collapse into one row.
+   */
+  point(key: string, raw: unknown, step: number | undefined, ts: number | undefined, where: string): MetricPoint | undefined {
+    const problem = keyProblem(key);
+    if (problem) {
+      this.warnings.warn('key', `${where}: metric key ${JSON.stringify(clip(key))} rejected: ${problem}`);
+      return undefined;
+    }
+    const v = toMetricValue(raw);
+    if (v === undefined) {
+      this.warnings.warn('value', `${where}: metric ${JSON.stringify(key)} has non-numeric value ${clip(JSON.stringify(raw) ?? String(raw))}`);
+      return undefined;
+    }
+    const s = step ?? (this.lastStep.has(key) ? this.lastStep.get(key)! + 1 : 0);
+    const prevTs = this.lastTs.get(key) ?? -1;
+    const t = ts ?? Math.max(this.now(), prevTs + 1);
+    this.lastStep.set(key, s);
+    this.lastTs.set(key, Math.max(prevTs, t));
+    return { k: key, v, s, ts: t };
+  }
+}
+
+/** JSON, plus the bare NaN / Infinity / -Infinity that Python's json.dumps writes. */
+function parseJsonLenient(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (!/NaN|Infinity/.test(text)) return undefined;
+    try {
+      return JSON.parse(text.replace(/([:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"'));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function optionalInt(x: unknown): number | undefined | null {
+  if (x === undefined || x === null) return undefined;
+  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'string' && /^-?\d+$/.test(x.trim())) return Number(x);
+  return null;
+}
+
+/** ms since the epoch; a value that looks like seconds (Python's time.time()) is converted. */
+function optionalTimestamp(x: unknown): number | undefined | null {
+  if (x === undefined || x === null) return undefined;
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) return null;
+  return Math.round(x < 1e11 ? x * 1000 : x);
+}
+
+function clip(s: string): string {
+  return s.length > 120 ? s.slice(0, 117) + '...' : s;
+}

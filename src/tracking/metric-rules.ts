@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { MetricValue } from './events.js';
+
+// MLflow's own rules (mlflow/utils/validation.py), checked before a point enters the journal so a
+// bad point is reported once, at the source, instead of failing a whole batch on the server.
+
+export const MAX_KEY_LENGTH = 250;
+export const MAX_PARAM_VALUE_LENGTH = 6000;
+export const MAX_TAG_VALUE_LENGTH = 8000;
+
+const NAME_CHARS = /^[\p{L}\p{N}\p{M}\p{Pc}/.\- :]*$/u;
+
+/** Returns why `key` is not a valid MLflow metric/param key, or undefined when it is. */
+export function keyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'the key is empty';
+  if (key.length > MAX_KEY_LENGTH) return `the key is longer than ${MAX_KEY_LENGTH} characters`;
+  if (!NAME_CHARS.test(key)) {
+    return 'keys may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces, colons (:) and slashes (/)';
+  }
+  const norm = path.posix.normalize(key);
+  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
+    return `the key would resolve to the path "${norm}" (no leading "/", "//", "./" or "..")`;
+  }
+  return undefined;
+}
+
+/**
+ * A JSON value as a metric value, the way MLflow takes it: finite numbers as they are, NaN and
+ * ±Infinity (as JS numbers or the strings "NaN", "Infinity", "-Infinity", "inf", "-inf") as
+ * MLflow's wire strings (the server stores NaN as NaN and clamps ±Inf to ±1.7976931348623157e308).
+ * Booleans, other strings, null and objects are not metrics.
+ */
+export function toMetricValue(raw: unknown): MetricValue | undefined {
+  if (typeof raw === 'number') {
+    if (Number.isNaN(raw)) return 'NaN';
+    if (raw === Infinity) return 'Infinity';
+    if (raw === -Infinity) return '-Infinity';
+    return raw;
+  }
+  if (typeof raw === 'string') {
+    const s = raw.trim().toLowerCase();
+    if (s === 'nan') return 'NaN';
+    if (s === 'inf' || s === 'infinity' || s === '+inf' || s === '+infinity') return 'Infinity';
+    if (s === '-inf' || s === '-infinity') return '-Infinity';
+  }
+  return undefined;
+}
+
+/** A numeric cell from a CSV or a number-like string: the same rules, plus plain decimal text. */
+export function parseNumericText(text: string): MetricValue | undefined {
+  const special = toMetricValue(text);
+  if (special !== undefined) return special;
+  const t = text.trim();
+  if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+  return Number(t);
+}
+
+export function metricValueAsNumber(v: MetricValue): number {
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return v;
+}

@@ -1,0 +1,27 @@
+// The slice of MLflow that tracking needs, in MLflow's REST terms. The shared client in
+// src/adapters/mlflow/ is adapted to it (mlflow-sink.ts); a small fetch-based fallback
+// (mlflow-rest.ts) implements it too, so tracking does not depend on when that client lands.
+
+export interface MlflowRunInfo {
+  runId: string;
+  experimentId: string;
+  startTime: number;
+  artifactUri?: string;
+  status?: string;
+}
+
+export interface MlflowWireMetric { key: string; value: number | string; timestamp: number; step: number }
+export interface MlflowKeyValue { key: string; value: string }
+
+export interface MlflowApi {
+  readonly trackingUri: string;
+  getOrCreateExperiment(name: string): Promise<string>;
+  /** all active runs of the experiment matching an MLflow filter string */
+  searchRuns(experimentId: string, filter: string): Promise<MlflowRunInfo[]>;
+  createRun(req: { experimentId: string; runName: string; startTime: number; tags: MlflowKeyValue[] }): Promise<MlflowRunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  /** chunked to the server's limits by the implementation */
+  logBatch(runId: string, batch: { metrics: MlflowWireMetric[]; params: MlflowKeyValue[]; tags: MlflowKeyValue[] }): Promise<void>;
+  updateRun(runId: string, status: string, endTime: number): Promise<void>;
+  uploadArtifact(run: MlflowRunInfo, artifactPath: string, localFile: string): Promise<void>;
+}

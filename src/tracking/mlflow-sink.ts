@@ -1,0 +1,83 @@
+import type { OpenEvent, RunStatus } from './events.js';
+import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
+import type { Batch, RunRef, TrackingSink } from './sink.js';
+
+// Ships journals into an MLflow tracking server. The run is found by its dap.identity tag, never
+// remembered only locally, so a retried job, a second `dap track` or a later `dap sync` from another
+// machine all land in the same run.
+
+export const IDENTITY_TAG = 'dap.identity';
+
+export interface MlflowSinkOptions {
+  /** wait before the confirming search, so a concurrent creator's run is visible (ms) */
+  settleMs?: number;
+}
+
+export class MlflowSink implements TrackingSink {
+  readonly uri: string;
+  private readonly experiments = new Map<string, string>();
+
+  constructor(private readonly api: MlflowApi, private readonly opts: MlflowSinkOptions = {}) {
+    this.uri = redactUri(api.trackingUri);
+  }
+
+  async resolveRun(open: OpenEvent): Promise<RunRef> {
+    const experimentId = await this.experimentId(open.experiment);
+    const filter = `tags.\`${IDENTITY_TAG}\` = '${open.identity}'`;
+    const existing = await this.api.searchRuns(experimentId, filter);
+    if (existing.length > 0) return toRef(oldest(existing));
+    const mine = await this.api.createRun({
+      experimentId,
+      runName: open.runName,
+      startTime: open.time,
+      tags: [{ key: IDENTITY_TAG, value: open.identity }],
+    });
+    // Two creators at once (two shippers of the same journal): after a settle delay both see both
+    // runs and agree on the oldest (start time, then run id); the loser deletes its own.
+    await new Promise((r) => setTimeout(r, this.opts.settleMs ?? 300));
+    const all = await this.api.searchRuns(experimentId, filter);
+    const winner = oldest(all.some((r) => r.runId === mine.runId) ? all : [...all, mine]);
+    if (winner.runId !== mine.runId) {
+      await this.api.deleteRun(mine.runId);
+    }
+    return toRef(winner);
+  }
+
+  async logBatch(run: RunRef, batch: Batch): Promise<void> {
+    await this.api.logBatch(run.runId, {
+      metrics: batch.metrics.map((p) => ({ key: p.k, value: p.v, timestamp: p.ts, step: p.s })),
+      params: Object.entries(batch.params).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(batch.tags).map(([key, value]) => ({ key, value })),
+    });
+  }
+
+  async uploadFile(run: RunRef, localFile: string, dest: string): Promise<void> {
+    await this.api.uploadArtifact({ runId: run.runId, experimentId: run.experimentId, startTime: 0, artifactUri: run.artifactUri }, dest, localFile);
+  }
+
+  async setStatus(run: RunRef, status: RunStatus, endTime: number): Promise<void> {
+    await this.api.updateRun(run.runId, status, endTime);
+  }
+
+  private async experimentId(name: string): Promise<string> {
+    let id = this.experiments.get(name);
+    if (!id) {
+      id = await this.api.getOrCreateExperiment(name);
+      this.experiments.set(name, id);
+    }
+    return id;
+  }
+}
+
+function oldest(runs: MlflowRunInfo[]): MlflowRunInfo {
+  return [...runs].sort((a, b) => a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))[0]!;
+}
+
+function toRef(r: MlflowRunInfo): RunRef {
+  return { runId: r.runId, experimentId: r.experimentId, artifactUri: r.artifactUri };
+}
+
+/** user:password@ in a tracking URI must not reach cursors, logs or errors. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^/@]*@/, '//');
+}

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ArtifactEvent, JournalEvent, MetricPoint, OpenEvent } from './events.js';
+import { readJournal } from './journal.js';
+import { readCursor, writeCursor, type CursorFile, type CursorTarget } from './cursor.js';
+import { tryLock, type Lock } from './lock.js';
+import { RejectedError, type RunRef, type TrackingSink } from './sink.js';
+
+// Ships one journal to one sink, in journal order, from the cursor on. The cursor moves only after
+// the sink acknowledged everything before it; a crash in between re-sends a batch whose points are
+// exact duplicates (same key, value, step, timestamp), which MLflow drops. One shipper per journal
+// at a time (lock file); a second one is told the journal is busy.
+
+export interface ShipCounts { metrics: number; params: number; tags: number; artifacts: number; statuses: number }
+
+export interface ShipProgress { journal: string; offset: number; size: number }
+
+export interface ShipperOptions {
+  /** points per acknowledged step (the sink chunks them into requests) */
+  batchPoints?: number;
+  lockStaleMs?: number;
+  warn?: (line: string) => void;
+  onProgress?: (p: ShipProgress) => void;
+}
+
+export class JournalShipper {
+  private cursor: CursorFile;
+  private target: CursorTarget;
+  private run: RunRef | undefined;
+  private open: OpenEvent | undefined;
+  readonly rejected: string[] = [];
+  readonly missing: string[] = [];
+
+  private constructor(readonly file: string, private readonly sink: TrackingSink, private readonly lock: Lock, private readonly opts: ShipperOptions) {
+    this.cursor = readCursor(file);
+    this.target = this.cursor.targets[sink.uri] ?? { offset: 0 };
+  }
+
+  /** null when another shipper holds the journal */
+  static acquire(file: string, sink: TrackingSink, opts: ShipperOptions = {}): JournalShipper | null {
+    const lock = tryLock(file, opts.lockStaleMs);
+    return lock ? new JournalShipper(file, sink, lock, opts) : null;
+  }
+
+  get runId(): string | undefined { return this.run?.runId; }
+  get identity(): string | undefined { return this.open?.identity; }
+
+  /** Finds or creates the run (needs the journal's open event). */
+  async resolveRun(): Promise<RunRef> {
+    if (this.run) return this.run;
+    this.open ??= readOpenEvent(this.file);
+    // always asked (by identity), not taken from the cursor: the run may have been deleted, and
+    // uploads need its artifact root
+    this.run = await this.sink.resolveRun(this.open);
+    if (this.run.runId !== this.target.runId) {
+      this.target = { ...this.target, runId: this.run.runId, experimentId: this.run.experimentId };
+      this.saveCursor();
+    }
+    return this.run;
+  }
+
+  /** Ships every complete event now in the journal. */
+  async ship(): Promise<ShipCounts> {
+    const counts: ShipCounts = { metrics: 0, params: 0, tags: 0, artifacts: 0, statuses: 0 };
+    const run = await this.resolveRun();
+    const batchPoints = this.opts.batchPoints ?? 10_000;
+    const size = fs.statSync(this.file).size;
+    for (;;) {
+      const read = readJournal(this.file, this.target.offset);
+      if (read.entries.length === 0) {
+        if (read.end > this.target.offset) this.advance(read.end); // only blank or corrupt lines
+        break;
+      }
+      if (read.badLines) this.opts.warn?.(`${this.file}: skipped ${read.badLines} corrupt journal line(s)`);
+      let metrics: MetricPoint[] = [];
+      let params: Record<string, string> = {};
+      let tags: Record<string, string> = {};
+      let pendingEnd = this.target.offset;
+      const flush = async () => {
+        if (metrics.length || Object.keys(params).length || Object.keys(tags).length) {
+          await this.guard(() => this.sink.logBatch(run, { metrics, params, tags }), `log-batch ending at byte ${pendingEnd}`);
+          counts.metrics += metrics.length;
+          counts.params += Object.keys(params).length;
+          counts.tags += Object.keys(tags).length;
+        }
+        metrics = [];
+        params = {};
+        tags = {};
+        if (pendingEnd > this.target.offset) this.advance(pendingEnd);
+        this.opts.onProgress?.({ journal: this.file, offset: this.target.offset, size });
+      };
+      for (const { event, end } of read.entries) {
+        if (event.t === 'metrics') metrics.push(...event.points);
+        else if (event.t === 'params') Object.assign(params, event.params);
+        else if (event.t === 'tags') Object.assign(tags, event.tags);
+        else if (event.t === 'artifact' || event.t === 'status') {
+          await flush(); // keep journal order: an artifact or the final status after the points before it
+          if (event.t === 'artifact') counts.artifacts += await this.uploadArtifact(run, event);
+          else {
+            await this.guard(() => this.sink.setStatus(run, event.status, event.time), `status ${event.status}`);
+            counts.statuses++;
+          }
+        }
+        pendingEnd = end;
+        if (metrics.length >= batchPoints) await flush();
+      }
+      await flush();
+      this.lock.touch();
+    }
+    return counts;
+  }
+
+  close(): void {
+    this.lock.release();
+  }
+
+  private async uploadArtifact(run: RunRef, ev: ArtifactEvent): Promise<number> {
+    const local = resolveArtifact(this.file, this.open!, ev.path);
+    if (!local) {
+      this.missing.push(ev.path);
+      this.opts.warn?.(`artifact ${ev.path} not found next to ${this.file}; skipped`);
+      return 0;
+    }
+    let n = 0;
+    for (const [file, dest] of filesUnder(local, ev.dest)) {
+      await this.guard(() => this.sink.uploadFile(run, file, dest), `artifact ${dest}`);
+      n++;
+    }
+    return n;
+  }
+
+  /** Invalid data is reported and passed over; anything else (server down) stops the shipping. */
+  private async guard(fn: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (!(e instanceof RejectedError)) throw e;
+      this.rejected.push(`${what}: ${e.message}`);
+      this.opts.warn?.(`${path.basename(this.file)}: MLflow rejected ${what}: ${e.message}`);
+    }
+  }
+
+  private advance(offset: number): void {
+    this.target = { ...this.target, offset };
+    this.saveCursor();
+  }
+
+  private saveCursor(): void {
+    // re-read so a cursor for another destination written meanwhile is kept
+    const fresh = readCursor(this.file);
+    fresh.targets[this.sink.uri] = this.target;
+    this.cursor = fresh;
+    writeCursor(this.file, this.cursor);
+  }
+}
+
+export function readOpenEvent(file: string): OpenEvent {
+  const first = readJournal(file, 0, 64 * 1024).entries[0]?.event as JournalEvent | undefined;
+  if (!first || first.t !== 'open') throw new RejectedError(`${file} is not a dap journal (it does not start with an open event)`);
+  return first;
+}
+
+/** Where a journal's relative artifact paths live: next to its `.dap/` (a job artifact unpacked anywhere), else the recorded workdir. */
+function resolveArtifact(journalFile: string, open: OpenEvent, p: string): string | undefined {
+  const candidates: string[] = [];
+  if (path.isAbsolute(p)) candidates.push(p);
+  else {
+    const parts = path.resolve(journalFile).split(path.sep);
+    const dapAt = parts.lastIndexOf('.dap');
+    if (dapAt > 0) candidates.push(path.join(parts.slice(0, dapAt).join(path.sep) || path.sep, p));
+    candidates.push(path.join(open.workdir, p));
+  }
+  return candidates.find((c) => fs.existsSync(c));
+}
+
+/** [local file, artifact path] for a file or every file of a directory tree. */
+function filesUnder(local: string, dest: string): Array<[string, string]> {
+  const st = fs.statSync(local);
+  if (!st.isDirectory()) return [[local, dest]];
+  const out: Array<[string, string]> = [];
+  const walk = (dir: string, rel: string) => {
+    for (const ent of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const abs = path.join(dir, ent.name);
+      const r = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) walk(abs, r);
+      else if (ent.isFile()) out.push([abs, dest ? `${dest}/${r}` : r]);
+    }
+  };
+  walk(local, '');
+  return out;
+}
