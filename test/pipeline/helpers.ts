@@ -1,12 +1,13 @@
 // Hand-made plans for pipeline tests, so they do not depend on spec loading.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../src/core/plan/key.js';
 import type { ExperimentPlan, Plan, PlannedRun } from '../../src/core/plan/types.js';
 import type { ExperimentSpec, Scalar } from '../../src/core/spec/types.js';
 import { buildPipelines, type BuildInput } from '../../src/core/pipeline/build.js';
 import { defaultLimits } from '../../src/core/pipeline/types.js';
 
 export function run(experiment: string, index: number, params: Record<string, Scalar>): PlannedRun {
-  const key = createHash('sha256').update(JSON.stringify({ experiment, params })).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(canonicalJson({ experiment, params })).digest('hex').slice(0, 16);
   return { experiment, index, key, params };
 }
 
