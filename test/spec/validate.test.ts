@@ -73,7 +73,7 @@ describe('spec validation: every problem at file:line:col', () => {
 
   it('wrong types point at the value', () => {
     const { problems } = check({ 'a.yaml': spec('a', 'params:\n  lr: [1, 2]\nresources:\n  gpus: "two"\n') });
-    expectProblem(problems, 'a.yaml:5:7', 'params.lr: parameter values must be a string, a number or a boolean');
+    expectProblem(problems, 'a.yaml:5:7', 'params.lr: parameter values must be a string, a finite number or a boolean');
     expectProblem(problems, 'a.yaml:7:9', 'resources.gpus must be integer');
   });
 
@@ -212,6 +212,21 @@ describe('spec validation: every problem at file:line:col', () => {
     const { problems } = check({ 'a.yaml': spec('a', 'params: {b: 2}\nsweep:\n  list:\n    - {a: 1}\n    - {a: 1, b: 2}\n') });
     expectProblem(problems, 'a.yaml:8:7', 'list case 2 gives the same params as case 1');
     expectProblem(check({ 'a.yaml': spec('a', 'sweep:\n  grid: {a: [1, 2, 1.0]}\n') }).problems, 'a.yaml:5:20', 'grid axis "a" lists 1 twice');
+  });
+
+  it('numbers that cannot be kept exactly: .nan, .inf, overflow, integers beyond 2^53', () => {
+    const { problems } = check({ 'a.yaml': spec('a', 'params:\n  a: .nan\n  b: -.inf\n  c: 1e400\n  d: 123456789012345678901234567890\n  e: "123456789012345678901234567890"\n') });
+    expectProblem(problems, 'a.yaml:5:6', 'params.a: parameter values must be a string, a finite number or a boolean');
+    expectProblem(problems, 'a.yaml:6:6', 'params.b: parameter values must be');
+    expectProblem(problems, 'a.yaml:7:6', 'params.c: parameter values must be');
+    expectProblem(problems, 'a.yaml:8:6', '123456789012345678901234567890 is too large to keep exactly as a number');
+    expect(problems).toHaveLength(4);
+  });
+
+  it('YAML anchors and merge keys work inside the spec', () => {
+    const { problems, specs } = check({ 'a.yaml': spec('a', 'params: &p\n  lr: 1\nsweep:\n  list:\n    - {<<: *p, bs: 2}\n    - {lr: 3}\n') });
+    expect(lines(problems)).toEqual([]);
+    expect(specs[0]!.spec.sweep).toEqual({ list: [{ lr: 1, bs: 2 }, { lr: 3 }] });
   });
 
   it('collects every problem of every file in one pass, ordered by file then position', () => {

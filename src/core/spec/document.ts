@@ -31,7 +31,7 @@ export function sha256(text: string): string {
 
 export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; problems: Problem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(input.source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(input.source, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const sd: SpecDocument = {
     ...input,
     hash: sha256(input.source),

@@ -3,6 +3,7 @@ import { canonicalJson } from '../plan/key.js';
 import { sampleSpace } from '../plan/random.js';
 import { offsetInside, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
+import { isScalar as isYamlScalar, visit } from 'yaml';
 import { findTemplates, paramEnvName } from './template.js';
 import type { Distribution, Scalar } from './types.js';
 
@@ -30,7 +31,21 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
     ...sweepProblems(sd, data, opts.maxRunsPerExperiment),
     ...envNameCollisions(sd, data),
     ...commandProblems(sd, data),
+    ...inexactNumberProblems(sd),
   ];
+}
+
+/** Integers beyond 2^53 silently lose digits (and so change run keys): ask for a string instead. */
+function inexactNumberProblems(sd: SpecDocument): Problem[] {
+  const problems: Problem[] = [];
+  visit(sd.doc, {
+    Scalar(_, node) {
+      if (!isYamlScalar(node) || typeof node.value !== 'number' || Number.isSafeInteger(node.value)) return;
+      if (!/^[-+]?[0-9]+$/.test(node.source ?? '')) return;
+      problems.push(problemAt(sd, node.range?.[0] ?? 0, `${node.source} is too large to keep exactly as a number (limit ${Number.MAX_SAFE_INTEGER}); quote it to use it as a string`));
+    },
+  });
+  return problems;
 }
 
 /** Names must be unique across files: point at the later one and say where the first is. */
