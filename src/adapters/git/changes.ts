@@ -13,9 +13,8 @@ export async function changedFilesSince(root: string, ref: string): Promise<stri
   } catch (err) {
     throw new UnavailableError(`${root} is not inside a git repository (or git is missing)`, '--changed-since needs a git checkout', err);
   }
-  try {
-    await git.revparse(['--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
+  const known = await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((o) => o.trim() !== '', () => false);
+  if (!known) {
     throw new DapError(`--changed-since: unknown git ref "${ref}"`, {
       hint: 'fetch it first (in CI: git fetch origin <branch>; shallow clones may need GIT_DEPTH: 0)',
     });
