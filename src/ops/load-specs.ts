@@ -67,7 +67,9 @@ export async function readSpecSources(root: string, files?: readonly string[]): 
     try {
       source = await readFile(file, 'utf8');
     } catch (err) {
-      throw new DapError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check the path' });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR') throw new UsageError(`no such spec file: ${file}`, 'name experiments/NAME.yaml files, or none to check them all');
+      throw new DapError(`cannot read ${file}: ${code ?? (err as Error).message}`, { hint: 'check the file permissions' });
     }
     sources.push({ file: displayName(absRoot, file), source });
   }
