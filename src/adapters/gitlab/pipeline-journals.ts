@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { gitlabError, gitlabFromEnv } from './client.js';
+import { listPipelineJobs } from './pipeline-jobs.js';
+import { extractZip } from './zip-extract.js';
+import { findJournals } from '../../tracking/journal-finder.js';
+import { readWholeJournal } from '../../tracking/journal.js';
+
+// Downloads the artifacts of every job of a pipeline (and its child pipelines) and unpacks what
+// shipping needs: each job's .dap/ and the artifact files its journals name, one directory per job
+// (<dest>/job-<id>/), so cursors survive between `dap sync --pipeline` runs.
+
+export interface FetchOptions {
+  pipelineId: string;
+  project?: string;
+  env: NodeJS.ProcessEnv;
+  dest: string;
+  say: (line: string) => void;
+}
+
+export async function fetchPipelineJournals(opts: FetchOptions): Promise<string> {
+  const { api, host, project } = gitlabFromEnv(opts.env, opts.project);
+  const pipelineId = Number(opts.pipelineId);
+  let jobs;
+  try {
+    jobs = await listPipelineJobs(api, project, pipelineId);
+  } catch (e) {
+    throw gitlabError(e, host, `listing the jobs of pipeline ${pipelineId} in project ${project}`);
+  }
+  const withArtifacts = jobs.filter((j) => j.hasArchive);
+  opts.say(`dap sync: pipeline ${pipelineId}: ${jobs.length} job(s), ${withArtifacts.length} with artifacts`);
+  fs.mkdirSync(opts.dest, { recursive: true });
+  let i = 0;
+  for (const job of withArtifacts) {
+    i++;
+    let zip: Buffer;
+    try {
+      const blob = (await api.JobArtifacts.downloadArchive(job.projectId, { jobId: job.id })) as unknown as Blob;
+      zip = Buffer.from(await blob.arrayBuffer());
+    } catch (e) {
+      const status = (e as { cause?: { response?: { status?: number } } }).cause?.response?.status;
+      if (status === 404) {
+        opts.say(`dap sync: [${i}/${withArtifacts.length}] job ${job.id} (${job.name}): artifacts expired or missing; skipped`);
+        continue;
+      }
+      throw gitlabError(e, host, `downloading the artifacts of job ${job.id}`);
+    }
+    const dir = path.join(opts.dest, `job-${job.id}`);
+    const dap = await extractZip(zip, dir, (name) => name.startsWith('.dap/') && !name.endsWith('.lock'));
+    // second pass: the files the journals upload as artifacts
+    const wanted = artifactPaths(findJournals(dir));
+    const files = wanted.length ? await extractZip(zip, dir, (name) => wanted.some((w) => name === w || name.startsWith(w + '/'))) : [];
+    opts.say(`dap sync: [${i}/${withArtifacts.length}] job ${job.id} (${job.name}): ${dap.length + files.length} file(s), ${(zip.length / 1024).toFixed(0)} KiB`);
+  }
+  return opts.dest;
+}
+
+function artifactPaths(journals: string[]): string[] {
+  const out = new Set<string>();
+  for (const j of journals) {
+    for (const { event } of readWholeJournal(j).entries) {
+      if (event.t === 'artifact' && !path.isAbsolute(event.path)) out.add(event.path.replace(/\/+$/, ''));
+    }
+  }
+  return [...out];
+}

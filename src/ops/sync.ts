@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DapError, UnavailableError, UsageError } from '../errors.js';
+import { findJournals } from '../tracking/journal-finder.js';
+import { defaultJournalDir } from '../tracking/journal.js';
+import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
+import type { TrackingSink } from '../tracking/sink.js';
+import { createTrackingSink } from '../tracking/sink-factory.js';
+import { importForeignRuns } from '../tracking/foreign-runs.js';
+
+// `dap sync`: ships journals that did not reach MLflow when their job ran — from a directory,
+// from unpacked job artifacts, or straight from a GitLab pipeline's job artifacts.
+
+export interface SyncOptions {
+  /** directories or journal files (default: $DAP_JOURNAL_DIR or .dap/journal) */
+  dirs?: string[];
+  /** unpacked job artifacts (a dap:sync job's .dap/): journals, plus bare runs of foreign images */
+  fromArtifacts?: string;
+  pipeline?: string;
+  project?: string;
+  trackingUri?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stderr?: NodeJS.WritableStream;
+  sink?: TrackingSink;
+  /** journals shipped at once */
+  concurrency?: number;
+}
+
+export type JournalOutcome = 'shipped' | 'busy' | 'failed' | 'invalid';
+
+export interface JournalSyncResult {
+  journal: string;
+  outcome: JournalOutcome;
+  identity?: string;
+  runId?: string;
+  counts?: ShipCounts;
+  rejected?: string[];
+  error?: string;
+}
+
+export interface SyncResult {
+  trackingUri: string;
+  journals: JournalSyncResult[];
+  /** 0 all shipped (or being shipped by another process), 1 some invalid/rejected, 3 server unreachable */
+  exitCode: number;
+}
+
+export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const stderr = opts.stderr ?? process.stderr;
+  const say = (line: string) => stderr.write(line + '\n');
+  const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
+  if (!trackingUri && !opts.sink) {
+    throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
+  }
+  const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
+
+  const files: string[] = [];
+  if (opts.pipeline) {
+    const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
+    const dest = path.join(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
+    const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
+    files.push(...findJournals(fetched));
+  }
+  if (opts.fromArtifacts) {
+    const root = path.resolve(cwd, opts.fromArtifacts);
+    if (!fs.existsSync(root)) throw new UsageError(`${opts.fromArtifacts} does not exist`, 'pass the directory the job artifacts were unpacked into');
+    const imported = await importForeignRuns(root, { env, cwd, say });
+    files.push(...findJournals(root), ...imported.filter((f) => !files.includes(f)));
+  }
+  if (!opts.pipeline && !opts.fromArtifacts) {
+    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];
+    for (const d of dirs) {
+      if (!fs.existsSync(d)) throw new UsageError(`${d} does not exist`, 'pass a directory that holds dap journals (.dap/journal)');
+      files.push(...findJournals(d));
+    }
+  }
+  const unique = [...new Set(files)];
+  if (unique.length === 0) say('dap sync: no journals found');
+
+  const results: JournalSyncResult[] = [];
+  let next = 0;
+  let unreachable: Error | undefined;
+  const worker = async () => {
+    while (next < unique.length && !unreachable) {
+      const i = next++;
+      const file = unique[i]!;
+      const r = await shipOne(file, sink, say);
+      results[i] = r;
+      if (r.outcome === 'failed' && r.error && /unreachable|refused the credentials|keeps failing/.test(r.error)) unreachable = new Error(r.error);
+      const n = r.counts;
+      say(`dap sync: [${results.filter(Boolean).length}/${unique.length}] ${path.relative(cwd, file) || file}: ${r.outcome}` +
+        (n ? ` (${n.metrics} points, ${n.params} params, ${n.tags} tags, ${n.artifacts} files${n.statuses ? ', status' : ''})` : '') +
+        (r.error ? `: ${r.error}` : ''));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  if (unreachable) {
+    throw new UnavailableError(unreachable.message, `${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
+  }
+  const done = results.filter(Boolean);
+  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? 1 : 0;
+  return { trackingUri: sink.uri, journals: done, exitCode };
+}
+
+async function shipOne(file: string, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {
+  const shipper = JournalShipper.acquire(file, sink, { warn: (l) => say(`dap sync: warning: ${l}`), onProgress: progressPrinter(file, say) });
+  if (!shipper) return { journal: file, outcome: 'busy', error: 'another dap process is shipping it' };
+  try {
+    const counts = await shipper.ship();
+    return { journal: file, outcome: 'shipped', identity: shipper.identity, runId: shipper.runId, counts, rejected: shipper.rejected };
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (e instanceof DapError || /unreachable/.test(msg)) return { journal: file, outcome: 'failed', identity: shipper.identity, error: msg };
+    if ((e as Error).name === 'RejectedError') return { journal: file, outcome: 'invalid', error: msg };
+    throw e;
+  } finally {
+    shipper.close();
+  }
+}
+
+/** A line every few seconds for journals big enough to take a while. */
+function progressPrinter(file: string, say: (l: string) => void) {
+  let last = Date.now();
+  return (p: { offset: number; size: number }) => {
+    if (Date.now() - last < 3000 || p.size === 0) return;
+    last = Date.now();
+    say(`dap sync: ${path.basename(file)}: ${Math.floor((100 * p.offset) / p.size)}% (${p.offset}/${p.size} bytes)`);
+  };
+}
