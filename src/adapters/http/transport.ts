@@ -1,0 +1,175 @@
+// One HTTP transport for dap's REST clients: injected fetch, Authorization from a credentials
+// provider, retries (policy in retry-policy.ts) in this one place rather than in each resource.
+// Errors carry method, URL (without userinfo) and status, never request headers.
+
+import { CredentialsProvider } from './credentials.js';
+import { RetryPolicy, TRANSIENT_STATUSES, backoffDelayMs, defaultRetryPolicy, parseRetryAfter } from './retry-policy.js';
+
+export type FetchLike = typeof fetch;
+type BodyInit = NonNullable<RequestInit["body"]>;
+type Query = Record<string, string | number | boolean | undefined | ReadonlyArray<string | number>>;
+/** A body that can be produced again for each attempt (a file stream is re-opened on retry). */
+export type BodySource = () => BodyInit | AsyncIterable<Uint8Array> | Promise<BodyInit | AsyncIterable<Uint8Array>>;
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** path relative to the base URL, or an absolute http(s) URL (e.g. a presigned storage URL) */
+  path: string;
+  query?: Query;
+  json?: unknown;
+  body?: BodySource;
+  headers?: Record<string, string>;
+  /** send our Authorization header (default true; false for presigned URLs of another host) */
+  auth?: boolean;
+  /** retry transient failures (default true) */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RetryEvent {
+  attempt: number; // the attempt that failed, 1-based
+  delayMs: number;
+  reason: string; // "HTTP 503" or "ECONNRESET"
+}
+
+export interface HttpTransportOptions {
+  baseUrl: string;
+  fetch?: FetchLike;
+  credentials?: CredentialsProvider;
+  retry?: RetryPolicy;
+  userAgent?: string;
+  onRetry?: (e: RetryEvent) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The server could not be reached (after retries): refused, reset, DNS, timeout. */
+export class HttpConnectionError extends Error {
+  readonly code: string;
+  readonly attempts: number;
+  constructor(message: string, code: string, attempts: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'HttpConnectionError';
+    this.code = code;
+    this.attempts = attempts;
+  }
+}
+
+/** URL without user:password@ — for messages. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return String(url).replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+function errorCode(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const o = e as { code?: unknown; name?: unknown; cause?: unknown };
+    if (typeof o.code === 'string') return o.code;
+    if (o.name === 'TimeoutError') return 'ETIMEDOUT';
+    e = o.cause;
+  }
+  return (err as { name?: string })?.name ?? 'EUNKNOWN';
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly fetchFn: FetchLike;
+  private readonly credentials: CredentialsProvider;
+  private readonly policy: RetryPolicy;
+  private readonly opts: HttpTransportOptions;
+
+  constructor(opts: HttpTransportOptions) {
+    this.opts = opts;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = opts.fetch ?? fetch;
+    this.credentials = opts.credentials ?? (() => undefined);
+    this.policy = opts.retry ?? defaultRetryPolicy;
+  }
+
+  url(path: string, query?: Query): URL {
+    const u = /^https?:\/\//.test(path) ? new URL(path) : new URL(this.baseUrl + (path.startsWith('/') ? '' : '/') + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) u.searchParams.append(k, String(item));
+      else u.searchParams.set(k, String(v));
+    }
+    return u;
+  }
+
+  /**
+   * Sends the request, retrying transient statuses and connection errors within the policy.
+   * Returns the final Response (which may still be an error status); throws HttpConnectionError
+   * when no response could be obtained.
+   */
+  async request(req: HttpRequest): Promise<Response> {
+    const url = this.url(req.path, req.query);
+    const jsonBody = req.json === undefined ? undefined : JSON.stringify(req.json);
+    const started = Date.now();
+    const maxRetries = req.retry === false ? 0 : this.policy.maxRetries;
+    const sleep = this.opts.sleep ?? defaultSleep;
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { ...(req.headers ?? {}) };
+      if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
+      if (jsonBody !== undefined) headers['Content-Type'] = 'application/json';
+      if (req.auth !== false) {
+        const auth = await this.credentials();
+        if (auth) headers.Authorization = auth;
+      }
+      const body = jsonBody ?? (req.body ? await req.body() : undefined);
+      const signals = [AbortSignal.timeout(this.policy.timeoutMs)];
+      if (req.signal) signals.push(req.signal);
+      let reason: string;
+      let retryAfterMs: number | undefined;
+      let response: Response | undefined;
+      try {
+        response = await this.fetchFn(url, {
+          method: req.method,
+          headers,
+          body: body as BodyInit | undefined,
+          signal: AbortSignal.any(signals),
+          ...(body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array) && !(typeof body === 'string')
+            ? { duplex: 'half' }
+            : {}),
+        } as RequestInit);
+        if (!TRANSIENT_STATUSES.has(response.status)) return response;
+        reason = `HTTP ${response.status}`;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+        reason = errorCode(err);
+        const elapsed = Date.now() - started;
+        if (attempt > maxRetries || elapsed >= this.policy.maxTotalMs) {
+          throw new HttpConnectionError(
+            `${req.method} ${redactUrl(url)} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${reason}`,
+            reason,
+            attempt,
+            err,
+          );
+        }
+      }
+      const delayMs = backoffDelayMs(this.policy, attempt, retryAfterMs);
+      const elapsed = Date.now() - started;
+      const outOfBudget = attempt > maxRetries || elapsed + delayMs > this.policy.maxTotalMs;
+      if (response) {
+        if (outOfBudget) return response;
+        await response.body?.cancel().catch(() => undefined);
+      } else if (outOfBudget) {
+        throw new HttpConnectionError(
+          `${req.method} ${redactUrl(url)} failed after ${attempt} attempts: ${reason} (retry budget of ${Math.round(this.policy.maxTotalMs / 1000)} s spent)`,
+          reason,
+          attempt,
+        );
+      }
+      this.opts.onRetry?.({ attempt, delayMs, reason });
+      await sleep(delayMs);
+    }
+  }
+}

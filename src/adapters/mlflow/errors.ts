@@ -1,0 +1,53 @@
+// One error type for MLflow's `{error_code, message}` answers (like MlflowException on the
+// Python side), plus the mapping of "cannot talk to the server at all" to UnavailableError.
+
+import { DapError, UnavailableError } from '../../errors.js';
+
+export class MlflowError extends DapError {
+  /** MLflow's error code, e.g. RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE */
+  readonly errorCode: string;
+  readonly status: number;
+  constructor(errorCode: string, status: number, message: string, hint?: string) {
+    super(message, { hint });
+    this.name = 'MlflowError';
+    this.errorCode = errorCode;
+    this.status = status;
+  }
+}
+
+/** Parses an error body; falls back to the HTTP status when it is not MLflow's JSON (e.g. a proxy page). */
+export function mlflowErrorFrom(status: number, bodyText: string, what: string): MlflowError {
+  let code = `HTTP_${status}`;
+  let message = bodyText.trim().slice(0, 500);
+  try {
+    const j = JSON.parse(bodyText) as { error_code?: unknown; message?: unknown };
+    if (typeof j.error_code === 'string') code = j.error_code;
+    if (typeof j.message === 'string') message = j.message;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return new MlflowError(code, status, `MLflow ${what}: ${code}${message ? `: ${message}` : ''}`);
+}
+
+const URI_HINT = 'check MLFLOW_TRACKING_URI (is the server up? `scripts/services.sh status`)';
+const AUTH_HINT =
+  'check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (basic) or MLFLOW_TRACKING_TOKEN (bearer)';
+
+export function unreachable(trackingUri: string, detail: string, cause?: unknown): UnavailableError {
+  return new UnavailableError(`MLflow at ${trackingUri} is unreachable (${detail})`, URI_HINT, cause);
+}
+
+export function refused(trackingUri: string, status: number): UnavailableError {
+  return new UnavailableError(
+    `MLflow at ${trackingUri} refused the credentials (HTTP ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'})`,
+    AUTH_HINT,
+  );
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof MlflowError && (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.status === 404);
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS';
+}
