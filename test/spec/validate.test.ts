@@ -74,7 +74,13 @@ describe('spec validation: every problem at file:line:col', () => {
   it('wrong types point at the value', () => {
     const { problems } = check({ 'a.yaml': spec('a', 'params:\n  lr: [1, 2]\nresources:\n  gpus: "two"\n') });
     expectProblem(problems, 'a.yaml:5:7', 'params.lr: parameter values must be a string, a finite number or a boolean');
-    expectProblem(problems, 'a.yaml:7:9', 'resources.gpus must be integer');
+    expectProblem(problems, 'a.yaml:7:9', 'resources.gpus must be an integer');
+  });
+
+  it('type errors use YAML words (mapping, list)', () => {
+    const { problems } = check({ 'a.yaml': spec('a', 'sweep:\n  list: [5]\nmetrics: [val_loss]\n') });
+    expectProblem(problems, 'a.yaml:5:10', 'sweep.list[0] must be a mapping');
+    expectProblem(problems, 'a.yaml:6:10', 'metrics must be a mapping');
   });
 
   it('a null parameter value points at its key', () => {
@@ -203,7 +209,7 @@ describe('spec validation: every problem at file:line:col', () => {
     expectProblem(problems, 'a.yaml:9:24', 'loguniform[0] must be > 0');
     expectProblem(problems, 'a.yaml:10:20', 'uniform range for "b" must have low < high, got [2, 1]');
     expectProblem(problems, 'a.yaml:11:24', 'a distribution needs exactly one of `choice`, `uniform`, `loguniform` or `int`');
-    expectProblem(problems, 'a.yaml:12:17', 'int[0] must be integer');
+    expectProblem(problems, 'a.yaml:12:17', 'sweep.random.space.d.int[0] must be an integer');
     const small = check({ 'a.yaml': spec('a', 'sweep:\n  random: {samples: 5, seed: 3, space: {a: {choice: [1, 2]}, b: {int: [0, 1]}}}\n') });
     expectProblem(small.problems, 'a.yaml:5:21', 'asks for 5 samples but its space holds only 4 distinct points');
   });

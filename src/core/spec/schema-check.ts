@@ -95,8 +95,17 @@ function toProblem(sd: SpecDocument, e: ErrorObject): Problem {
   const sweepMessage = emptySweepMessage(path, e);
   if (sweepMessage) return problemAt(sd, offsetOf(sd, path, 'value'), sweepMessage);
   const last = String(path[path.length - 1] ?? '');
-  const message = custom ? (last && custom.startsWith(`${last} `) ? custom : `${where}: ${custom}`) : `${where} ${e.message ?? 'is invalid'}${describeAllowed(e)}`;
+  const message = custom ? (last && custom.startsWith(`${last} `) ? custom : `${where}: ${custom}`) : `${where} ${typeMessage(e) ?? e.message ?? 'is invalid'}${describeAllowed(e)}`;
   return problemAt(sd, offsetOf(sd, path, 'value'), message);
+}
+
+/** ajv speaks JSON; users write YAML. */
+const YAML_TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false' };
+
+function typeMessage(e: ErrorObject): string | undefined {
+  if (e.keyword !== 'type') return undefined;
+  const wanted = String((e.params as { type: string | string[] }).type).split(',');
+  return `must be ${wanted.map((t) => YAML_TYPE_NAMES[t] ?? t).join(' or ')}`;
 }
 
 function describeAllowed(e: ErrorObject): string {
