@@ -1,0 +1,94 @@
+import { HOST_KEY_PUB, JUPYTER_PORT, STATE_DIR, WORKSPACE_DIR } from './types.js';
+
+// /usr/local/bin/dap-entrypoint, baked into every environment image. One image, two uses:
+// - CI (default): exec the given command unchanged, so GitLab Runner's shell works;
+// - dev (DAP_DEV=1 or first argument `dap-dev`): create the developer's user, generate host keys
+//   on first start into the state volume (never in the image), start Jupyter, then sshd.
+
+export const ENTRYPOINT_SCRIPT = `#!/bin/sh
+set -eu
+if [ "\${1:-}" = dap-dev ]; then shift; DAP_DEV=1; fi
+if [ "\${DAP_DEV:-0}" != 1 ]; then
+  [ "$#" -gt 0 ] || set -- sh
+  exec "$@"
+fi
+
+say() { echo "dap-entrypoint: $*"; }
+user="\${DAP_USER:-dev}"
+uid="\${DAP_UID:-1000}"
+gid="\${DAP_GID:-1000}"
+# the developer may be root on their machine; the session user never is
+[ "$uid" != 0 ] || uid=1000
+[ "$gid" != 0 ] || gid=1000
+home="/home/$user"
+
+getent group "$gid" >/dev/null || groupadd -g "$gid" "$user"
+if ! id -u "$user" >/dev/null 2>&1; then
+  useradd -o -m -d "$home" -u "$uid" -g "$gid" -s /bin/bash "$user"
+fi
+# '*': no password can match, but the account is not locked (sshd refuses locked accounts)
+usermod -p '*' "$user"
+mkdir -p ${WORKSPACE_DIR} ${STATE_DIR}/ssh
+[ "$(stat -c %u ${WORKSPACE_DIR})" = "$uid" ] || chown "$uid:$gid" ${WORKSPACE_DIR}
+
+if [ "\${DAP_SSH:-1}" = 1 ]; then
+  command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || { say "sshd is not installed in this image (set ssh: true)"; exit 1; }
+  keys=${STATE_DIR}/ssh
+  if [ ! -s "$keys/ssh_host_ed25519_key" ]; then
+    ssh-keygen -q -t ed25519 -N '' -C "dap-$DAP_ENV_NAME" -f "$keys/ssh_host_ed25519_key"
+    say "generated host key"
+  fi
+  chmod 600 "$keys/ssh_host_ed25519_key"
+  install -d -m 700 -o "$uid" -g "$gid" "$home/.ssh"
+  if [ -n "\${DAP_AUTHORIZED_KEYS:-}" ]; then
+    printf '%s\\n' "$DAP_AUTHORIZED_KEYS" > "$home/.ssh/authorized_keys"
+  elif [ -s /run/dap/authorized_keys ]; then
+    cat /run/dap/authorized_keys > "$home/.ssh/authorized_keys"
+  else
+    say "no public key given (DAP_AUTHORIZED_KEYS or /run/dap/authorized_keys): nobody can log in"
+    : > "$home/.ssh/authorized_keys"
+  fi
+  chown "$uid:$gid" "$home/.ssh/authorized_keys"; chmod 600 "$home/.ssh/authorized_keys"
+  mkdir -p /run/sshd /run/dap
+  cat > /run/dap/sshd_config <<CFG
+Port 22
+HostKey $keys/ssh_host_ed25519_key
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+AllowUsers $user
+UsePAM no
+PrintMotd no
+X11Forwarding no
+AllowTcpForwarding yes
+Subsystem sftp /usr/lib/openssh/sftp-server
+SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8}
+PidFile /run/sshd.pid
+CFG
+fi
+
+if [ "\${DAP_JUPYTER:-0}" = 1 ]; then
+  j=""
+  for sub in lab server notebook; do
+    if command -v "jupyter-$sub" >/dev/null 2>&1; then j="jupyter-$sub"; break; fi
+  done
+  if [ -z "$j" ]; then
+    say "jupyter: true but no jupyter lab/server/notebook in the image; not starting it"
+  elif [ -z "\${JUPYTER_TOKEN:-}" ]; then
+    say "no JUPYTER_TOKEN given; not starting Jupyter without a token"
+  else
+    # the token comes from JUPYTER_TOKEN (read by Jupyter itself), never from argv (visible in ps)
+    setpriv --reuid="$uid" --regid="$gid" --init-groups env HOME="$home" USER="$user" \\
+      "$j" --ip=0.0.0.0 --port=${JUPYTER_PORT} --no-browser --ServerApp.root_dir=${WORKSPACE_DIR} &
+    say "started $j on port ${JUPYTER_PORT}"
+  fi
+fi
+
+if [ "\${DAP_SSH:-1}" = 1 ]; then
+  say "host key $(cut -d' ' -f1,2 ${HOST_KEY_PUB})"
+  exec /usr/sbin/sshd -D -e -f /run/dap/sshd_config
+fi
+wait
+`;

@@ -1,0 +1,94 @@
+import { DapError } from '../../errors.js';
+import { DockerEngine } from '../../adapters/docker/engine.js';
+import { manifestExists } from '../../adapters/docker/registry-api.js';
+import { imageRepository } from '../../core/env/naming.js';
+import { DEFAULT_BASE_IMAGE } from '../../core/env/types.js';
+import type { ResolvedEnvironment } from '../../core/env/types.js';
+import { DOCKERFILE_PATH } from '../../core/env/dockerfile.js';
+import { contextTarStream, describeContext } from './context.js';
+import { findProject, loadEnvironment, registryAuth } from './project.js';
+import type { EnvProject, LoadedEnvironment } from './project.js';
+import { progressPrinter } from './progress.js';
+import type { ProgressSink } from './progress.js';
+
+// `dap env build NAME`: content-hash tag; no build call when that tag exists locally or in the
+// registry; otherwise a dockerode build with progress, and a failed step reported with its log.
+
+export interface EnvOpsContext {
+  engine: DockerEngine;
+  project: EnvProject;
+  /** progress and notes (stderr) */
+  log: ProgressSink;
+  verbose?: boolean;
+  /** consult the registry before building (default true) */
+  registryCheck?: boolean;
+}
+
+export interface BuildOutcome {
+  name: string;
+  image: string;
+  hash: string;
+  /** `local`: already built here; `registry`: already pushed; `built`: built now */
+  source: 'local' | 'registry' | 'built';
+  env: ResolvedEnvironment;
+}
+
+export function envContext(opts: { cwd?: string; dockerHost?: string; log?: ProgressSink; verbose?: boolean; engine?: DockerEngine }): EnvOpsContext {
+  return {
+    engine: opts.engine ?? new DockerEngine({ host: opts.dockerHost }),
+    project: findProject(opts.cwd),
+    log: opts.log ?? process.stderr,
+    verbose: opts.verbose,
+  };
+}
+
+export async function imageFor(c: EnvOpsContext, name: string): Promise<{ loaded: LoadedEnvironment; image: string; hash: string; ctx: Awaited<ReturnType<typeof describeContext>> }> {
+  const loaded = await loadEnvironment(c.project, name);
+  const ctx = await describeContext(loaded);
+  return { loaded, image: `${imageRepository(c.project.registryImage, name)}:${ctx.hash}`, hash: ctx.hash, ctx };
+}
+
+export async function buildEnvironment(c: EnvOpsContext, name: string): Promise<BuildOutcome> {
+  const { loaded, image, hash, ctx } = await imageFor(c, name);
+  await c.engine.ping();
+  if (await c.engine.inspectImage(image)) return { name, image, hash, source: 'local', env: loaded.env };
+  if (c.registryCheck !== false) {
+    const remote = await manifestExists(image, registryAuth(c.project.registry));
+    if (remote.found) return { name, image, hash, source: 'registry', env: loaded.env };
+    if (remote.reason !== 'absent') c.log.write(`note: ${remote.detail}; building locally\n`);
+  }
+  if (loaded.env.kind === 'yaml') await ensureBaseImage(c, loaded.env.base);
+  c.log.write(`building ${image}\n`);
+  const { stream, cleanup } = await contextTarStream(ctx);
+  try {
+    const state = await c.engine.build(stream, {
+      tag: image, dockerfile: DOCKERFILE_PATH, labels: { 'dap.environment': name, 'dap.hash': hash },
+    }, progressPrinter(c.log, c.verbose ?? false));
+    if (state.error) {
+      const tail = state.tail.length ? `\n--- last lines of the step ---\n${state.tail.join('\n')}\n---` : '';
+      throw new DapError(`build of environment ${name} failed at ${state.step ?? 'the first step'}: ${state.error.trim()}${tail}`, {
+        hint: `fix environments/${name}/ and run \`dap env build ${name}\` again; \`dap env render ${name}\` shows the Dockerfile`,
+      });
+    }
+  } finally {
+    await cleanup();
+  }
+  if (!(await c.engine.inspectImage(image))) throw new DapError(`the engine reported success but ${image} does not exist`);
+  return { name, image, hash, source: 'built', env: loaded.env };
+}
+
+async function ensureBaseImage(c: EnvOpsContext, base: string): Promise<void> {
+  if (await c.engine.inspectImage(base)) return;
+  const hint = base === DEFAULT_BASE_IMAGE
+    ? 'build it once with `scripts/docker.sh base-image` (debootstrap + docker import)'
+    : `pull or build ${base} first (docker pull ${base}), or change base: in environment.yaml`;
+  // local/... images exist only where they were imported: do not ask a registry for them
+  if (!base.startsWith('local/')) {
+    c.log.write(`pulling base image ${base}\n`);
+    try {
+      const st = await c.engine.pull(base, undefined);
+      if (!st.error && (await c.engine.inspectImage(base))) return;
+    } catch { /* reported below */ }
+  }
+  throw new DapError(`base image ${base} is not available on the Docker engine (not present and not pullable)`, { hint });
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { promises as fs, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import * as tar from 'tar';
+import { DapError } from '../../errors.js';
+import { packageRoot } from '../../paths.js';
+import { exec as defaultExec } from '../../adapters/exec/exec.js';
+import type { Exec } from '../../adapters/exec/exec.js';
+import {
+  BUILD_CA_PATH, CLI_APP_PATH, CLI_MODULES_PATH, CLI_WRAPPER_PATH, DAP_WRAPPER, DOCKERFILE_PATH, ENTRYPOINT_PATH, NODE_PATH,
+  renderDockerfile,
+} from '../../core/env/dockerfile.js';
+import { ENTRYPOINT_SCRIPT } from '../../core/env/entrypoint.js';
+import { contextHash } from '../../core/env/naming.js';
+import type { ContextEntry } from '../../core/env/naming.js';
+import type { LoadedEnvironment } from './project.js';
+
+// The build context of an environment: its directory, dap's generated files and (unless dap: false)
+// the dap CLI layer. Hashing it is cheap (no tarball, no bundle copy) so that a no-op build is fast;
+// materialising it (staging dir + tar stream) happens only when a build is really needed.
+
+export function cacheDir(): string {
+  return process.env.DAP_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'dap');
+}
+
+interface GeneratedFile { path: string; text: string; mode: number }
+interface LinkedDir { path: string; digest: string; resolve: () => Promise<string> }
+
+export interface EnvContext {
+  dockerfile: string;
+  hash: string;
+  entries: ContextEntry[];
+  generated: GeneratedFile[];
+  linked: LinkedDir[];
+  /** path in context -> absolute source (node binary) */
+  linkedFiles: Array<{ path: string; source: string }>;
+  envDir: string;
+  envFiles: string[];
+}
+
+const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Extra CA certificates for pip inside builds (TLS-intercepting proxies): DAP_BUILD_CA_CERTS=file[:file]. */
+async function buildCa(): Promise<string | undefined> {
+  const list = process.env.DAP_BUILD_CA_CERTS;
+  if (!list) return undefined;
+  const parts = await Promise.all(list.split(':').filter(Boolean).map((f) => fs.readFile(f, 'utf8').catch(() => {
+    throw new DapError(`DAP_BUILD_CA_CERTS names ${f}, which cannot be read`);
+  })));
+  return parts.join('\n');
+}
+
+export async function describeContext(loaded: LoadedEnvironment): Promise<EnvContext> {
+  const ca = await buildCa();
+  const usesPip = loaded.env.pip.length > 0 || loaded.env.requirements !== undefined;
+  const dockerfile = renderDockerfile(loaded.env, { buildCa: ca !== undefined && usesPip, userDockerfile: loaded.userDockerfile });
+  const generated: GeneratedFile[] = [
+    { path: DOCKERFILE_PATH, text: dockerfile, mode: 0o644 },
+    { path: ENTRYPOINT_PATH, text: ENTRYPOINT_SCRIPT, mode: 0o755 },
+  ];
+  if (ca !== undefined && usesPip) generated.push({ path: BUILD_CA_PATH, text: ca, mode: 0o644 });
+  const entries: ContextEntry[] = [];
+  for (const f of loaded.files) {
+    const p = path.join(loaded.dir, f);
+    const [buf, st] = await Promise.all([fs.readFile(p), fs.stat(p)]);
+    entries.push({ path: f, digest: sha(buf), mode: st.mode });
+  }
+  for (const g of generated) entries.push({ path: g.path, digest: sha(g.text), mode: g.mode });
+  const linked: LinkedDir[] = [];
+  const linkedFiles: Array<{ path: string; source: string }> = [];
+  if (loaded.env.dap) {
+    generated.push({ path: CLI_WRAPPER_PATH, text: DAP_WRAPPER, mode: 0o755 });
+    entries.push({ path: CLI_WRAPPER_PATH, digest: sha(DAP_WRAPPER), mode: 0o755 });
+    const node = process.execPath;
+    linkedFiles.push({ path: NODE_PATH, source: node });
+    entries.push({ path: NODE_PATH, digest: `node-${process.version}-${process.arch}-${(await fs.stat(node)).size}`, mode: 0o755 });
+    const app = await appDigest();
+    const modules = await modulesDigest();
+    linked.push({ path: CLI_APP_PATH, digest: app, resolve: () => materialiseApp(app) });
+    linked.push({ path: CLI_MODULES_PATH, digest: modules, resolve: () => materialiseModules(modules) });
+    entries.push({ path: CLI_APP_PATH, digest: app, mode: 0o755 }, { path: CLI_MODULES_PATH, digest: modules, mode: 0o755 });
+  }
+  return { dockerfile, hash: contextHash(dockerfile, entries), entries, generated, linked, linkedFiles, envDir: loaded.dir, envFiles: loaded.files };
+}
+
+// --- the dap CLI layer -------------------------------------------------------------------------
+
+const APP_PARTS = ['package.json', 'dist', 'schemas'];
+
+async function walk(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...await walk(dir, p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** dap's own files (dist, schemas, package.json) by content: changes whenever dap is rebuilt. */
+async function appDigest(): Promise<string> {
+  const h = createHash('sha256');
+  for (const part of APP_PARTS) {
+    const abs = path.join(packageRoot, part);
+    const files = (await fs.stat(abs)).isDirectory() ? (await walk(abs)).filter((f) => !f.endsWith('.map')).sort().map((f) => `${part}/${f}`) : [part];
+    for (const f of files) h.update(f).update('\0').update(await fs.readFile(path.join(packageRoot, f))).update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Production dependencies, identified by the lock file (or npm's hidden lock in installed copies). */
+async function modulesDigest(): Promise<string> {
+  const lock = [path.join(packageRoot, 'package-lock.json'), path.join(packageRoot, 'node_modules', '.package-lock.json')].find(existsSync);
+  if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${packageRoot}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
+  const pkg = JSON.parse(await fs.readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { dependencies?: object };
+  return sha(JSON.stringify(pkg.dependencies ?? {}) + (await fs.readFile(lock, 'utf8'))).slice(0, 16);
+}
+
+async function materialiseApp(digest: string): Promise<string> {
+  const dir = path.join(cacheDir(), 'dap-cli', `app-${digest}`);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  for (const part of APP_PARTS) {
+    await fs.cp(path.join(packageRoot, part), path.join(tmp, part), { recursive: true, filter: (s) => !s.endsWith('.map') });
+  }
+  await fs.writeFile(path.join(tmp, '.complete'), '');
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rename(tmp, dir);
+  return dir;
+}
+
+/** `npm ci --omit=dev` into the cache once per lock file; falls back to copying the installed tree. */
+export async function materialiseModules(digest: string, run: Exec = defaultExec): Promise<string> {
+  const dir = path.join(cacheDir(), 'dap-cli', `modules-${digest}`);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  const lock = path.join(packageRoot, 'package-lock.json');
+  if (existsSync(lock)) {
+    await fs.copyFile(path.join(packageRoot, 'package.json'), path.join(tmp, 'package.json'));
+    await fs.copyFile(lock, path.join(tmp, 'package-lock.json'));
+    const res = await run(['npm', 'ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp });
+    if (res.code !== 0) throw new DapError(`npm ci for the dap CLI layer failed:\n${res.stderr.slice(-2000)}`, { hint: 'check npm registry access, or set dap: false in environment.yaml' });
+    await fs.rm(path.join(tmp, 'package.json'));
+    await fs.rm(path.join(tmp, 'package-lock.json'));
+  } else {
+    // an installed dap (npm install -g): its node_modules hold only production dependencies
+    await fs.cp(path.join(packageRoot, 'node_modules'), path.join(tmp, 'node_modules'), { recursive: true });
+  }
+  await fs.rm(path.join(tmp, 'node_modules', '.bin'), { recursive: true, force: true });
+  await fs.writeFile(path.join(tmp, '.complete'), '');
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rename(tmp, dir);
+  return dir;
+}
+
+// --- materialise and stream --------------------------------------------------------------------
+
+/** A staging directory (env files copied, dap parts symlinked) and a tar stream of it. */
+export async function contextTarStream(ctx: EnvContext): Promise<{ stream: Readable; cleanup: () => Promise<void> }> {
+  const stage = await fs.mkdtemp(path.join(await ensureDir(path.join(cacheDir(), 'env-context')), `ctx-`));
+  for (const f of ctx.envFiles) {
+    await fs.mkdir(path.dirname(path.join(stage, f)), { recursive: true });
+    await fs.copyFile(path.join(ctx.envDir, f), path.join(stage, f));
+    await fs.chmod(path.join(stage, f), (await fs.stat(path.join(ctx.envDir, f))).mode & 0o777);
+  }
+  for (const g of ctx.generated) {
+    await fs.mkdir(path.dirname(path.join(stage, g.path)), { recursive: true });
+    await fs.writeFile(path.join(stage, g.path), g.text, { mode: g.mode });
+  }
+  for (const l of ctx.linked) {
+    await fs.mkdir(path.dirname(path.join(stage, l.path)), { recursive: true });
+    await fs.symlink(await l.resolve(), path.join(stage, l.path));
+  }
+  for (const l of ctx.linkedFiles) {
+    await fs.mkdir(path.dirname(path.join(stage, l.source === '' ? '' : l.path)), { recursive: true });
+    await fs.symlink(l.source, path.join(stage, l.path));
+  }
+  const top = (await fs.readdir(stage)).sort();
+  // portable: no uid/gid/mtime noise; follow: pack the symlinked bundle and node binary themselves
+  const stream = tar.c({ cwd: stage, portable: true, follow: true, noMtime: true, filter: (p) => !p.endsWith('/.complete') }, top) as unknown as Readable;
+  return { stream, cleanup: () => fs.rm(stage, { recursive: true, force: true }) };
+}
+
+async function ensureDir(d: string): Promise<string> {
+  await fs.mkdir(d, { recursive: true });
+  return d;
+}
