@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('plan')
     .description('show the runs each experiment expands to (deterministic order, stable run keys)')
-    .argument('[files...]', 'spec files (default: experiments/*.yaml|yml under --root)')
+    .argument('[files...]', 'spec files, relative to the current directory (default: experiments/*.yaml|yml under --root)')
     .option('--root <dir>', 'project root', '.')
     .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
     .option('--json', 'print {experiments: [{name, specFile, runs: [{index, key, params}]}]}')

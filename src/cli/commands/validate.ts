@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check experiment specs (experiments/*.yaml or the given files); print every problem as file:line:col')
-    .argument('[files...]', 'spec files (default: experiments/*.yaml|yml under --root)')
+    .argument('[files...]', 'spec files, relative to the current directory (default: experiments/*.yaml|yml under --root)')
     .option('--root <dir>', 'project root', '.')
     .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
     .option('--json', 'print {"experiments": N, "runs": M} as JSON')

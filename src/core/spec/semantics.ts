@@ -1,9 +1,9 @@
+import { isScalar as isYamlScalar, visit } from 'yaml';
 import type { Problem } from '../../errors.js';
 import { canonicalJson } from '../plan/key.js';
 import { sampleSpace } from '../plan/random.js';
 import { offsetInside, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
-import { isScalar as isYamlScalar, visit } from 'yaml';
 import { findTemplates, paramEnvName } from './template.js';
 import type { Distribution, Scalar } from './types.js';
 
