@@ -1,0 +1,131 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// A faithful fake of the GitLab REST API routes `dap sync --pipeline` uses, following GitLab's API
+// docs (doc/api/jobs.md, doc/api/job_artifacts.md, doc/api/rest/index.md#pagination):
+//   GET /api/v4/projects/:id/pipelines/:pipeline_id/jobs     (scope[], include_retried, page, per_page)
+//   GET /api/v4/projects/:id/pipelines/:pipeline_id/bridges  (scope[], page, per_page)
+//   GET /api/v4/projects/:id/jobs/:job_id/artifacts          (the archive, application/zip)
+// Auth: PRIVATE-TOKEN or JOB-TOKEN header (or private_token / job_token query), else 401
+// {"message":"401 Unauthorized"}. Unknown things: 404 {"message":"404 Not found"} (GitLab's
+// shapes: "404 Project Not Found", "404 Not found" for jobs/pipelines/artifacts).
+// Offset pagination headers: x-page, x-per-page, x-next-page, x-prev-page, x-total, x-total-pages, link.
+
+export interface FakeJob {
+  id: number;
+  name: string;
+  status?: string;
+  stage?: string;
+  retried?: boolean;
+  /** zip bytes of the job's artifacts archive; undefined: no artifacts */
+  archive?: Buffer;
+}
+
+export interface FakePipeline { id: number; jobs: FakeJob[]; bridges?: Array<{ id: number; name: string; downstream: number }> }
+
+export interface FakeProject { id: number; path: string; pipelines: FakePipeline[] }
+
+export interface FakeGitlab {
+  url: string;
+  requests: Array<{ method: string; path: string; auth?: string }>;
+  close(): Promise<void>;
+}
+
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[] }): Promise<FakeGitlab> {
+  const requests: FakeGitlab['requests'] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const token = header(req, 'private-token') ?? url.searchParams.get('private_token') ?? undefined;
+    const jobToken = header(req, 'job-token') ?? url.searchParams.get('job_token') ?? undefined;
+    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, auth: token ? 'private' : jobToken ? 'job' : undefined });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return json(405, { message: '405 Method Not Allowed' });
+    const authed = (token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken));
+    if (!authed) return json(401, { message: '401 Unauthorized' });
+
+    const m = /^\/api\/v4\/projects\/([^/]+)\/(pipelines\/(\d+)\/(jobs|bridges)|jobs\/(\d+)\/artifacts)$/.exec(url.pathname);
+    if (!m) return json(404, { error: '404 Not Found' });
+    const idOrPath = decodeURIComponent(m[1]!);
+    const project = opts.projects.find((p) => String(p.id) === idOrPath || p.path === idOrPath);
+    if (!project) return json(404, { message: '404 Project Not Found' });
+
+    if (m[5]) {
+      const job = project.pipelines.flatMap((p) => p.jobs).find((j) => j.id === Number(m[5]));
+      if (!job || !job.archive) return json(404, { message: '404 Not found' });
+      res.writeHead(200, {
+        'content-type': 'application/zip',
+        'content-disposition': `attachment; filename="artifacts.zip"`,
+        'content-length': String(job.archive.length),
+      });
+      return res.end(job.archive);
+    }
+    const pipeline = project.pipelines.find((p) => p.id === Number(m[3]));
+    if (!pipeline) return json(404, { message: '404 Not found' });
+    const scopes = url.searchParams.getAll('scope[]').concat(url.searchParams.getAll('scope'));
+    let items: unknown[];
+    if (m[4] === 'jobs') {
+      const includeRetried = url.searchParams.get('include_retried') === 'true';
+      items = pipeline.jobs
+        .filter((j) => includeRetried || !j.retried)
+        .filter((j) => scopes.length === 0 || scopes.includes(j.status ?? 'success'))
+        .sort((a, b) => b.id - a.id) // GitLab lists a pipeline's jobs newest first
+        .map((j) => jobJson(j, project, pipeline.id));
+    } else {
+      items = (pipeline.bridges ?? []).map((b) => ({
+        id: b.id, name: b.name, status: 'success', stage: 'run',
+        pipeline: { id: pipeline.id, project_id: project.id },
+        downstream_pipeline: { id: b.downstream, project_id: project.id, status: 'success' },
+      }));
+    }
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const totalPages = Math.max(1, Math.ceil(items.length / perPage));
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const headers: Record<string, string> = {
+      'x-page': String(page), 'x-per-page': String(perPage), 'x-total': String(items.length), 'x-total-pages': String(totalPages),
+      'x-next-page': page < totalPages ? String(page + 1) : '', 'x-prev-page': page > 1 ? String(page - 1) : '',
+    };
+    const base = `http://${req.headers.host}${url.pathname}`;
+    const link = (p: number, rel: string) => {
+      const q = new URLSearchParams(url.searchParams);
+      q.set('page', String(p));
+      q.set('per_page', String(perPage));
+      return `<${base}?${q}>; rel="${rel}"`;
+    };
+    const links = [];
+    if (page > 1) links.push(link(page - 1, 'prev'));
+    if (page < totalPages) links.push(link(page + 1, 'next'));
+    links.push(link(1, 'first'), link(totalPages, 'last'));
+    headers.link = links.join(', ');
+    return json(200, slice, headers);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+function jobJson(j: FakeJob, project: FakeProject, pipelineId: number) {
+  const artifacts = j.archive
+    ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }, { file_type: 'metadata', size: 100, filename: 'metadata.gz', file_format: 'gzip' }]
+    : [];
+  return {
+    id: j.id, name: j.name, status: j.status ?? 'success', stage: j.stage ?? 'run', ref: 'main', tag: false,
+    allow_failure: false, created_at: '2026-01-01T00:00:00.000Z', retried: Boolean(j.retried),
+    pipeline: { id: pipelineId, project_id: project.id, ref: 'main', status: 'success' },
+    web_url: `https://gitlab.example.com/${project.path}/-/jobs/${j.id}`,
+    artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
+    artifacts,
+  };
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

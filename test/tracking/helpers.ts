@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exec } from '../../src/adapters/exec/exec.js';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const cliBin = path.join(repoRoot, 'dist/cli/bin.js');
+/** the port scripts/services.sh gives MLflow (override only to point at another real server) */
+export const MLFLOW_URI = process.env.DAP_TEST_MLFLOW_URI ?? 'http://127.0.0.1:55000';
+export const PYTHON = process.env.DAP_MLFLOW_PYTHON ?? path.join(os.homedir(), '.cache/dap/mlflow-venv/bin/python');
+/** nothing listens here: a tracking server that is down */
+export const DEAD_URI = 'http://127.0.0.1:9';
+
+export async function requireMlflow(): Promise<void> {
+  try {
+    const res = await fetch(`${MLFLOW_URI}/health`, { signal: AbortSignal.timeout(5000) });
+    if (res.ok) return;
+    throw new Error(`HTTP ${res.status}`);
+  } catch (e) {
+    throw new Error(`MLflow is not up at ${MLFLOW_URI} (${(e as Error).message}): run \`bash scripts/services.sh up\` first`);
+  }
+  
+}
+
+export function requireBuilt(): void {
+  if (!fs.existsSync(cliBin)) throw new Error(`${cliBin} is missing: run \`npx tsc -p .\` first`);
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `dap-${prefix}-`));
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `node dist/cli/bin.js ARGS` with a clean tracking environment plus `env`. */
+export function dap(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
+  return exec(['node', cliBin, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), timeoutMs: 110_000 });
+}
+
+/** Starts the CLI and returns the child, for signal tests. */
+export function dapSpawn(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }) {
+  const child = spawn('node', [cliBin, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(DAP_|CI_|MLFLOW_|GITLAB_)/.test(k)) continue;
+    env[k] = v;
+  }
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export interface ReadbackRun {
+  run_id: string;
+  status: string;
+  run_name: string;
+  start_time: number;
+  end_time: number | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  history: Record<string, Array<[number, number | string, number]>>;
+  artifacts: Array<{ path: string; size: number }>;
+}
+
+/** The experiment as the MLflow Python client sees it. */
+export async function readBack(experiment: string): Promise<{ count: number; runs: ReadbackRun[] }> {
+  const r = await exec([PYTHON, path.join(repoRoot, 'test/tracking/readback.py'), MLFLOW_URI, experiment], { timeoutMs: 100_000 });
+  if (r.code !== 0) throw new Error(`readback.py failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { count: number; runs: ReadbackRun[] };
+}
+
+/** A small training script: writes dict-form and key/value metric lines while it runs. */
+export const TRAIN_PY = `
+import json, os, sys, time, signal
+f = open(os.environ["DAP_METRICS_FILE"], "a")
+steps = int(os.environ.get("STEPS", "5"))
+for step in range(steps):
+    f.write(json.dumps({"step": step, "loss": 1.0 / (step + 1), "acc": step / 10}) + "\\n"); f.flush()
+    f.write(json.dumps({"key": "lr_now", "value": 0.1 * (0.9 ** step), "step": step}) + "\\n"); f.flush()
+    time.sleep(float(os.environ.get("SLEEP", "0.05")))
+if os.environ.get("BAD"):
+    f.write("this is not json\\n")
+    f.write(json.dumps({"key": "bad key!", "value": 1}) + "\\n")
+    f.write(json.dumps({"key": "text", "value": "abc"}) + "\\n")
+    f.write(json.dumps({"key": "nan_metric", "value": float("nan"), "step": 0}) + "\\n")
+    f.write(json.dumps({"key": "inf_metric", "value": float("inf"), "step": 0}) + "\\n")
+f.close()
+os.makedirs("out/sub", exist_ok=True)
+open("out/model.txt", "w").write("weights")
+open("out/sub/extra.txt", "w").write("more")
+json.dump({"final_acc": 0.93, "curve": [0.5, 0.6, 0.7]}, open("metrics.json", "w"))
+open("history.csv", "w").write("epoch,val_loss,val_acc\\n0,0.9,0.5\\n1,0.7,0.6\\n2,0.6,\\n")
+if os.environ.get("HANG"):
+    time.sleep(60)
+sys.exit(int(os.environ.get("EXIT", "0")))
+`;
