@@ -2,6 +2,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMlflowClient, MlflowError } from '../../src/adapters/mlflow/index.js';
+import { closedPort } from './support/fault-proxy.js';
 import { py, requireMlflow, trackingUri, uniqueName } from './support/services.js';
 
 const client = createMlflowClient({ trackingUri, env: {} });
@@ -126,6 +127,6 @@ print(json.dumps(sorted(v.version for v in MlflowClient().search_model_versions(
 describe('health', () => {
   it('is true for the server and false for a closed port', async () => {
     expect(await client.health()).toBe(true);
-    expect(await createMlflowClient({ trackingUri: 'http://127.0.0.1:9', env: {} }).health()).toBe(false);
+    expect(await createMlflowClient({ trackingUri: `http://127.0.0.1:${await closedPort()}`, env: {} }).health()).toBe(false);
   });
 });

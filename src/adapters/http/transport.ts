@@ -72,6 +72,7 @@ function errorCode(err: unknown): string {
     const o = e as { code?: unknown; name?: unknown; cause?: unknown };
     if (typeof o.code === 'string') return o.code;
     if (o.name === 'TimeoutError') return 'ETIMEDOUT';
+    if (!o.cause && typeof (o as { message?: unknown }).message === 'string') return (o as { message: string }).message;
     e = o.cause;
   }
   return (err as { name?: string })?.name ?? 'EUNKNOWN';
@@ -113,6 +114,8 @@ export class HttpTransport {
     const url = this.url(req.path, req.query);
     const jsonBody = req.json === undefined ? undefined : JSON.stringify(req.json);
     const started = Date.now();
+    let waited = 0; // sum of backoff delays; counts even when `sleep` is not a real clock
+    const spent = () => Math.max(Date.now() - started, waited);
     const maxRetries = req.retry === false ? 0 : this.policy.maxRetries;
     const sleep = this.opts.sleep ?? defaultSleep;
     for (let attempt = 1; ; attempt++) {
@@ -145,8 +148,7 @@ export class HttpTransport {
       } catch (err) {
         if (req.signal?.aborted) throw err;
         reason = errorCode(err);
-        const elapsed = Date.now() - started;
-        if (attempt > maxRetries || elapsed >= this.policy.maxTotalMs) {
+        if (attempt > maxRetries || spent() >= this.policy.maxTotalMs) {
           throw new HttpConnectionError(
             `${req.method} ${redactUrl(url)} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${reason}`,
             reason,
@@ -156,8 +158,7 @@ export class HttpTransport {
         }
       }
       const delayMs = backoffDelayMs(this.policy, attempt, retryAfterMs);
-      const elapsed = Date.now() - started;
-      const outOfBudget = attempt > maxRetries || elapsed + delayMs > this.policy.maxTotalMs;
+      const outOfBudget = attempt > maxRetries || spent() + delayMs > this.policy.maxTotalMs;
       if (response) {
         if (outOfBudget) return response;
         await response.body?.cancel().catch(() => undefined);
@@ -169,6 +170,7 @@ export class HttpTransport {
         );
       }
       this.opts.onRetry?.({ attempt, delayMs, reason });
+      waited += delayMs;
       await sleep(delayMs);
     }
   }

@@ -16,7 +16,7 @@ export type Fault =
   /** forward and answer after `delayMs` (a client timeout shorter than that aborts the attempt) */
   | { kind: 'slow'; delayMs: number };
 
-export interface SeenRequest { method: string; path: string; fault: Fault['kind'] }
+export interface SeenRequest { method: string; path: string; fault: Fault['kind']; at: number }
 
 export interface FaultProxy {
   url: string;
@@ -31,7 +31,9 @@ export async function startFaultProxy(upstream: string, plan: (n: number, req: h
   let n = 0;
   const server = http.createServer((req, res) => {
     const fault = plan(n++, req);
-    seen.push({ method: req.method ?? '', path: req.url ?? '', fault: fault.kind });
+    seen.push({ method: req.method ?? '', path: req.url ?? '', fault: fault.kind, at: Date.now() });
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     if (fault.kind === 'reset-before') {
       req.socket.destroy();
       return;
@@ -53,6 +55,7 @@ export async function startFaultProxy(upstream: string, plan: (n: number, req: h
             upRes.on('end', () => req.socket.destroy());
             return;
           }
+          if (res.destroyed || req.socket.destroyed) return void upRes.resume();
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           upRes.pipe(res);
         };
@@ -75,4 +78,13 @@ export async function startFaultProxy(upstream: string, plan: (n: number, req: h
         server.close(() => r());
       }),
   };
+}
+
+/** A local port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
