@@ -77,11 +77,15 @@ export class JournalShipper {
       let tags: Record<string, string> = {};
       let pendingEnd = this.target.offset;
       const flush = async () => {
-        if (metrics.length || Object.keys(params).length || Object.keys(tags).length) {
-          await this.guard(() => this.sink.logBatch(run, { metrics, params, tags }), `log-batch ending at byte ${pendingEnd}`);
-          counts.metrics += metrics.length;
+        // params and tags apart from points: a refused param must not take points down with it
+        if (Object.keys(params).length || Object.keys(tags).length) {
+          await this.guard(() => this.sink.logBatch(run, { metrics: [], params, tags }), `params/tags before byte ${pendingEnd}`);
           counts.params += Object.keys(params).length;
           counts.tags += Object.keys(tags).length;
+        }
+        if (metrics.length) {
+          await this.guard(() => this.sink.logBatch(run, { metrics, params: {}, tags: {} }), `metrics before byte ${pendingEnd}`);
+          counts.metrics += metrics.length;
         }
         metrics = [];
         params = {};
@@ -129,15 +133,28 @@ export class JournalShipper {
     return n;
   }
 
-  /** Invalid data is reported and passed over; anything else (server down) stops the shipping. */
   private async guard(fn: () => Promise<void>, what: string): Promise<void> {
-    try {
-      await fn();
-    } catch (e) {
-      if (!(e instanceof RejectedError)) throw e;
-      this.rejected.push(`${what}: ${e.message}`);
-      this.opts.warn?.(`${path.basename(this.file)}: MLflow rejected ${what}: ${e.message}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (e) {
+        // two shippers inserting the same param at once: MLflow's check-then-insert races and one
+        // gets a unique-key violation as a 400; again, it finds the param there and accepts it
+        if (e instanceof RejectedError && RACE.test(e.message) && attempt < 4) {
+          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+          continue;
+        }
+        return this.reject(e, what);
+      }
     }
+  }
+
+  /** Invalid data is reported and passed over; anything else (server down) stops the shipping. */
+  private reject(e: unknown, what: string): void {
+    if (!(e instanceof RejectedError)) throw e;
+    this.rejected.push(`${what}: ${e.message}`);
+    this.opts.warn?.(`${path.basename(this.file)}: MLflow rejected ${what}: ${e.message}`);
   }
 
   private advance(offset: number): void {
@@ -153,6 +170,8 @@ export class JournalShipper {
     writeCursor(this.file, this.cursor);
   }
 }
+
+const RACE = /UniqueViolation|duplicate key|IntegrityError|UNIQUE constraint/i;
 
 export function readOpenEvent(file: string): OpenEvent {
   const first = readJournal(file, 0, 64 * 1024).entries[0]?.event as JournalEvent | undefined;
