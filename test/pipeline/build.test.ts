@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import jsyaml from 'js-yaml';
 import YAML from 'yaml';
 import { DapError } from '../../src/errors.js';
 import { lintText } from '../../src/core/lint/index.js';
@@ -174,6 +175,18 @@ describe('determinism', () => {
       const doc = YAML.parse(text, { version }) as Record<string, any>;
       expect(doc.q.artifacts.paths.slice(0, 5)).toEqual(['yes', 'on', '0755', '1:20', 'a: b']);
       expect(doc.q.script[1]).toBe('echo "{\\"acc\\": 0.9}"');
+    }
+  });
+  it('the YAML parses back to exactly the object dap generate linted (GitLab YAML 1.1, js-yaml, YAML 1.2)', () => {
+    const nasty = ['yes', 'No', 'on', '0o17', '0x1F', '1_000', '12:30', '~', 'null', '- x', 'a: b', 'a #b', '"q"', "'s'", 'é', '', ' x ', 'tab\tx', 'cr\rx', 'multi\nline\n', 'trail\n\n', '$(x) `y`'];
+    const exp = experiment({ name: 'rt', image: 'alpine', command: ['echo', '{{ params.v }}'], artifacts: { paths: nasty } }, nasty.map((v) => ({ v })));
+    for (const mode of ['child', 'static', 'parent'] as const) {
+      for (const f of build([exp, envExp], { mode, out: 'x.yml' }).files) {
+        const json = JSON.parse(JSON.stringify(f.config));
+        expect(YAML.parse(f.text, { version: '1.1' })).toEqual(json);
+        expect(YAML.parse(f.text)).toEqual(json);
+        expect(jsyaml.load(f.text)).toEqual(json);
+      }
     }
   });
 });

@@ -108,3 +108,13 @@ describe('parameters reach the job safely', () => {
     for (const v of NASTY) expect(execFileSync('/bin/sh', ['-c', `printf '%s' ${shQuote(v)}`], { encoding: 'utf8' })).toBe(v);
   });
 });
+
+describe('params JSON', () => {
+  it('is byte-for-byte the canonical JSON the run key hashes', async () => {
+    const { canonicalJson } = await import('../../src/core/plan/key.js');
+    const { canonicalParamsJson } = await import('../../src/core/pipeline/prelude.js');
+    for (const params of [{ b: 1, a: 'x' }, { z: 1e21, y: -0.5, x: true, w: 'ü"\'\n' }, {}]) {
+      expect(canonicalParamsJson(params)).toBe(canonicalJson(params));
+    }
+  });
+});

@@ -3,7 +3,7 @@
 
 import { DapError } from '../../errors.js';
 import type { Plan } from '../plan/types.js';
-import { emitPipeline, emitYaml, headerComment, type SpecSource } from './emit.js';
+import { emitYaml, headerComment, toPlainObject, type SpecSource } from './emit.js';
 import { experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
 import type { Job, Limits, Mode, PipelineDoc } from './types.js';
 
@@ -29,6 +29,8 @@ export interface BuildInput {
 export interface BuiltFile {
   path: string;
   text: string;
+  /** the object `text` is the YAML of (what dap generate lints before writing) */
+  config: Record<string, unknown>;
   jobs: number;
 }
 
@@ -102,7 +104,9 @@ function matrixSize(job: Job): number {
   return job.parallel ? job.parallel.matrix.reduce((n, m) => n + Object.values(m).reduce((p, v) => p * v.length, 1), 0) : 1;
 }
 
-const docJobs = (doc: PipelineDoc): number => [...doc.jobs.values()].reduce((n, j) => n + matrixSize(j), 0);
+const NOT_JOBS = new Set(['workflow', 'variables', 'stages']);
+const configJobs = (config: Record<string, unknown>): number =>
+  Object.entries(config).reduce((n, [k, j]) => (NOT_JOBS.has(k) ? n : n + matrixSize(j as Job)), 0);
 
 /** child file i of k: .dap/child.yml, or .dap/child-1.yml … .dap/child-k.yml when split */
 export function childPaths(out: string, count: number): string[] {
@@ -141,18 +145,19 @@ function childWorkflow(): PipelineDoc['workflow'] {
 
 function buildChildren(run: RunJobs, input: BuildInput, out: string): BuiltFile[] {
   const header = headerComment(input.version, input.specs, 'Child pipeline: the parent pipeline triggers it.');
-  const whole = emitPipeline(runDoc(run.jobs, run.syncFrom, input, childWorkflow()), header);
+  const wholeConfig = toPlainObject(runDoc(run.jobs, run.syncFrom, input, childWorkflow()));
+  const whole = header + emitYaml(wholeConfig);
   const groups = Buffer.byteLength(whole) <= input.limits.childYamlBytes ? [run.jobs] : packChildren(run, input, header);
   const paths = childPaths(out, groups.length);
   return groups.map((jobs, i) => {
-    const doc = runDoc(jobs, run.syncFrom, input, childWorkflow());
-    const text = groups.length === 1 ? whole : emitPipeline(doc, header);
+    const config = groups.length === 1 ? wholeConfig : toPlainObject(runDoc(jobs, run.syncFrom, input, childWorkflow()));
+    const text = groups.length === 1 ? whole : header + emitYaml(config);
     if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
       throw new DapError(`child pipeline ${paths[i]} would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
         hint: 'raise --max-child-bytes on a self-managed GitLab, or split the experiments',
       });
     }
-    return { path: paths[i] as string, text, jobs: docJobs(doc) };
+    return { path: paths[i] as string, text, config, jobs: configJobs(config) };
   });
 }
 
@@ -183,19 +188,21 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
     jobs,
   };
   const note = `Parent pipeline: dap:generate regenerates ${childFiles.join(', ')} from the specs; dap:run triggers it.`;
-  return { path: input.out, text: emitPipeline(doc, headerComment(input.version, input.specs, note)), jobs: docJobs(doc) };
+  const config = toPlainObject(doc);
+  return { path: input.out, text: headerComment(input.version, input.specs, note) + emitYaml(config), config, jobs: configJobs(config) };
 }
 
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
   doc.jobs = new Map([['dap:check', checkJob(input.checkArgs)], ...doc.jobs]);
-  const text = emitPipeline(doc, headerComment(input.version, input.specs));
+  const config = toPlainObject(doc);
+  const text = headerComment(input.version, input.specs) + emitYaml(config);
   if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
     throw new DapError(`the static pipeline would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
       hint: 'use the default parent/child mode, which splits into several child pipelines, or raise --max-child-bytes on a self-managed GitLab',
     });
   }
-  return { path: input.out, text, jobs: docJobs(doc) };
+  return { path: input.out, text, config, jobs: configJobs(config) };
 }
 
 export function buildPipelines(input: BuildInput): BuildResult {

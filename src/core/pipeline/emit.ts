@@ -2,7 +2,7 @@
 // YAML 1.1 reader (GitLab's Ruby) or a YAML 1.2 reader (gitlab-ci-local's js-yaml) could take for
 // something else: yes/on/no/y, numbers, octal, sexagesimal 1:20, ~, "a: b" list items...
 
-import YAML from 'yaml';
+import YAML, { Pair, Scalar, YAMLMap } from 'yaml';
 import type { Job, PipelineDoc } from './types.js';
 
 export interface SpecSource {
@@ -31,16 +31,27 @@ export function toPlainObject(doc: PipelineDoc): Record<string, unknown> {
   return out;
 }
 
+/** Strings to quote become Scalar nodes with a fixed type; yaml leaves everything else to its 1.1 rules. */
+function markRisky(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('\n') && (value === '' || RISKY.test(value) || value.includes(': ') || value.includes(' #'))) {
+      const s = new Scalar(value);
+      s.type = 'QUOTE_DOUBLE';
+      return s;
+    }
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(markRisky);
+  if (value !== null && typeof value === 'object') {
+    const out = new YAMLMap();
+    for (const [k, v] of Object.entries(value)) out.add(new Pair(markRisky(k), markRisky(v)));
+    return out;
+  }
+  return value;
+}
+
 export function emitYaml(obj: unknown): string {
-  const doc = new YAML.Document(obj, { version: '1.1', aliasDuplicateObjects: false });
-  YAML.visit(doc, {
-    Scalar(_key, node) {
-      const v = node.value;
-      if (typeof v === 'string' && !v.includes('\n') && (v === '' || RISKY.test(v) || v.includes(': ') || v.includes(' #'))) {
-        node.type = 'QUOTE_DOUBLE';
-      }
-    },
-  });
+  const doc = new YAML.Document(markRisky(obj), { version: '1.1', aliasDuplicateObjects: false });
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 

@@ -4,7 +4,7 @@
 import { DapError } from '../../errors.js';
 
 export function shQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  return value.includes("'") ? `'${value.replace(/'/g, `'\\''`)}'` : `'${value}'`;
 }
 
 /** DAP_PARAM_<NAME>: upper-cased, anything outside [A-Z0-9_] becomes _. */
