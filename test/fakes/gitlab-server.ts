@@ -31,7 +31,8 @@ export interface FakeGitlab {
   close(): Promise<void>;
 }
 
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[] }): Promise<FakeGitlab> {
+/** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -80,7 +81,7 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
         downstream_pipeline: { id: b.downstream, project_id: project.id, status: 'success' },
       }));
     }
-    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
+    const perPage = Math.min(opts.maxPerPage ?? 100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const totalPages = Math.max(1, Math.ceil(items.length / perPage));
     const slice = items.slice((page - 1) * perPage, page * perPage);
