@@ -64,7 +64,7 @@ export function jobContext(env: NodeJS.ProcessEnv, flags: TrackFlags, cwd: strin
     runKey,
     runIndex,
     runName,
-    params: readParams(env, flags.paramsFile ? path.resolve(workdir, flags.paramsFile) : nonEmpty(env.DAP_PARAMS_FILE)),
+    params: readParams(env, optionalPath(workdir, flags.paramsFile ?? nonEmpty(env.DAP_PARAMS_FILE))),
     tags: lineageTags(env, { identity, runKey, runIndex, spec, command }),
     metricsFile: path.resolve(workdir, flags.metricsFile ?? nonEmpty(env.DAP_METRICS_FILE) ?? path.join('.dap', 'metrics.jsonl')),
     metricFiles: flags.metricFiles ?? pathList(env.DAP_METRIC_FILES),
@@ -192,6 +192,10 @@ export function pathList(raw: string | undefined): string[] {
     }
   }
   return text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+}
+
+function optionalPath(workdir: string, p: string | undefined): string | undefined {
+  return p === undefined ? undefined : path.resolve(workdir, p);
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MetricCollector, WarningCounter } from '../../src/tracking/metric-collector.js';
+import { readMetricFile } from '../../src/tracking/metric-files.js';
+import { keyProblem, toMetricValue } from '../../src/tracking/metric-rules.js';
+import { FileTail } from '../../src/tracking/metrics-tail.js';
+import { expandArtifacts } from '../../src/tracking/artifact-paths.js';
+import { jobContext, pathList } from '../../src/tracking/job-context.js';
+import { tmpDir } from './helpers.js';
+
+function collector(now = 1_000) {
+  const lines: string[] = [];
+  let t = now;
+  const c = new MetricCollector(new WarningCounter((l) => lines.push(l), 2), () => t);
+  return { c, lines, tick: (ms: number) => { t += ms; } };
+}
+
+describe('metric lines', () => {
+  it('reads key/value and dict forms; steps and timestamps as given, else per key', () => {
+    const { c } = collector();
+    expect(c.fromJsonLine('{"key":"loss","value":0.5,"step":3,"timestamp":1700000000123}', 'f:1')).toEqual([{ k: 'loss', v: 0.5, s: 3, ts: 1700000000123 }]);
+    expect(c.fromJsonLine('{"step":4,"loss":0.4,"acc":0.9}', 'f:2')).toEqual([
+      { k: 'loss', v: 0.4, s: 4, ts: 1700000000124 },
+      { k: 'acc', v: 0.9, s: 4, ts: 1000 },
+    ]);
+    // seconds (Python's time.time()) become ms
+    expect(c.fromJsonLine('{"key":"x","value":1,"timestamp":1700000000.5}', 'f:3')[0]!.ts).toBe(1700000000500);
+    // no step: previous step + 1; no timestamp: now, but always after the key's last point
+    expect(c.fromJsonLine('{"acc":0.91}', 'f:4')).toEqual([{ k: 'acc', v: 0.91, s: 5, ts: 1001 }]);
+    expect(c.fromJsonLine('{"acc":0.91}', 'f:5')).toEqual([{ k: 'acc', v: 0.91, s: 6, ts: 1002 }]);
+  });
+
+  it('NaN and ±Inf as MLflow takes them, including Python json.dumps output', () => {
+    const { c } = collector();
+    expect(c.fromJsonLine('{"step":0,"a":NaN,"b":Infinity,"c":-Infinity}', 'f').map((p) => p.v)).toEqual(['NaN', 'Infinity', '-Infinity']);
+    expect(c.fromJsonLine('{"key":"d","value":"inf"}', 'f')[0]!.v).toBe('Infinity');
+    expect(toMetricValue(true)).toBeUndefined();
+    expect(toMetricValue('1.5')).toBeUndefined();
+  });
+
+  it('bad input is skipped, counted and reported (the first few of each kind), never thrown', () => {
+    const { c, lines } = collector();
+    const bad = ['not json', '[1,2]', '{"key":"bad key!","value":1}', '{"key":"../up","value":1}', '{"key":"t","value":"abc"}',
+      '{"step":1.5,"x":1}', '{"key":"v","value":null}', '{"key":"w","value":{"a":1}}', '{"step":1}'];
+    for (const l of bad) expect(c.fromJsonLine(l, 'm.jsonl:1')).toEqual([]);
+    expect(c.warnings.counts).toEqual({ malformed: 4, key: 2, value: 3 });
+    expect(c.warnings.summary()).toBe('skipped 4 malformed line(s), 2 illegal key(s), 3 non-numeric value(s)');
+    expect(lines.some((l) => /metric key "bad key!" rejected: keys may only contain/.test(l))).toBe(true);
+    expect(lines.some((l) => /more malformed problems; counting them silently/.test(l))).toBe(true);
+  });
+
+  it('key rules follow MLflow: characters, length, path normalisation', () => {
+    expect(keyProblem('train/loss:avg 1.0-x')).toBeUndefined();
+    expect(keyProblem('ünïcode_ok')).toBeUndefined();
+    expect(keyProblem('')).toMatch(/empty/);
+    expect(keyProblem('a'.repeat(251))).toMatch(/longer than 250/);
+    expect(keyProblem('a//b')).toMatch(/resolve to the path "a\/b"/);
+    expect(keyProblem('/abs')).toMatch(/resolve/);
+    expect(keyProblem('a$b')).toMatch(/may only contain/);
+  });
+});
+
+describe('end-of-run metric files', () => {
+  it('metrics.json with scalars and lists, CSV with and without a step column', () => {
+    const dir = tmpDir('mfiles');
+    const { c } = collector();
+    fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({ acc: 0.9, curve: [1, 2], bad: 'x' }));
+    expect(readMetricFile(path.join(dir, 'metrics.json'), c).map((p) => [p.k, p.v, p.s])).toEqual([['acc', 0.9, 0], ['curve', 1, 0], ['curve', 2, 1]]);
+    fs.writeFileSync(path.join(dir, 'h.csv'), 'epoch,loss,"acc"\n5,0.5,0.7\n6,0.4,\n7,oops,0.8\n8,1\n');
+    expect(readMetricFile(path.join(dir, 'h.csv'), c).map((p) => [p.k, p.v, p.s])).toEqual([
+      ['loss', 0.5, 5], ['acc', 0.7, 5], ['loss', 0.4, 6], ['acc', 0.8, 7],
+    ]);
+    fs.writeFileSync(path.join(dir, 'nostep.csv'), 'loss\n0.3\nnan\n');
+    expect(readMetricFile(path.join(dir, 'nostep.csv'), c).map((p) => [p.k, p.v, p.s])).toEqual([['loss', 0.3, 0], ['loss', 'NaN', 1]]);
+    expect(c.warnings.counts).toEqual({ malformed: 1, key: 0, value: 2 });
+  });
+});
+
+describe('file tail', () => {
+  it('hands out complete lines while the writer runs and the unterminated last one at stop', () => {
+    const dir = tmpDir('tail');
+    const file = path.join(dir, 'm.jsonl');
+    fs.writeFileSync(file, 'old\n');
+    const got: string[] = [];
+    const tail = new FileTail(file, (l) => got.push(...l));
+    tail.skipExisting();
+    fs.appendFileSync(file, 'a\nb');
+    expect(tail.poll()).toBe(1);
+    fs.appendFileSync(file, 'c\nd');
+    tail.poll();
+    tail.stop();
+    expect(got).toEqual(['a', 'bc', 'd']);
+  });
+});
+
+describe('artifacts and job context', () => {
+  it('expands files, directories and globs relative to the workdir', () => {
+    const dir = tmpDir('globs');
+    fs.mkdirSync(path.join(dir, 'out/a/b'), { recursive: true });
+    for (const f of ['out/m.pt', 'out/a/x.pt', 'out/a/b/y.pt', 'out/a/b/z.txt', 'log.txt']) fs.writeFileSync(path.join(dir, f), f);
+    const { matches, unmatched } = expandArtifacts(['out/**/*.pt', 'log.txt', 'out/a', 'none/*.bin'], dir);
+    expect(matches.map((m) => m.path)).toEqual(['out/a/b/y.pt', 'out/a/x.pt', 'out/m.pt', 'log.txt', 'out/a']);
+    expect(matches.every((m) => m.dest === m.path)).toBe(true);
+    expect(unmatched).toEqual(['none/*.bin']);
+  });
+
+  it('identity: run key + pipeline + job name (not job id); flags win over the environment', () => {
+    const dir = tmpDir('ctx');
+    fs.writeFileSync(path.join(dir, 'p.json'), '{"lr":0.1,"name":"x","flag":true}');
+    const env = { DAP_EXPERIMENT: 'spec', DAP_TRACKING_EXPERIMENT: 'mlflow-exp', DAP_RUN_KEY: 'k1', CI_PIPELINE_ID: '9', CI_JOB_NAME: "it's: [r0]", CI_JOB_ID: '5', DAP_PARAMS_FILE: 'p.json', DAP_ARTIFACTS: '["a","b"]', DAP_METRIC_FILES: 'm.json\nh.csv\n' };
+    const ctx = jobContext(env, {}, dir, ['python3', 'x.py']);
+    expect(ctx.identity).toBe('k1|pipeline:9|job:it_s: [r0]');
+    expect(ctx.experiment).toBe('mlflow-exp');
+    expect(ctx.params).toEqual({ lr: '0.1', name: 'x', flag: 'true' });
+    expect(ctx.artifacts).toEqual(['a', 'b']);
+    expect(ctx.metricFiles).toEqual(['m.json', 'h.csv']);
+    expect(jobContext({ ...env, CI_JOB_ID: '6' }, {}, dir, ['x']).identity).toBe(ctx.identity);
+    expect(jobContext(env, { experiment: 'other', runKey: 'k2' }, dir, ['x']).identity).toBe('k2|pipeline:9|job:it_s: [r0]');
+    expect(jobContext({}, { experiment: 'e' }, dir, ['x']).identity).toBe('e|local');
+    expect(() => jobContext({}, {}, dir, ['x'])).toThrow(/needs an experiment name/);
+    expect(pathList(' ')).toEqual([]);
+  });
+});
