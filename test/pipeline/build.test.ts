@@ -40,7 +40,7 @@ describe('pipeline modes', () => {
     expect(job.image).toBe('${CI_REGISTRY_IMAGE}/env-python:latest');
     expect(job.parallel.matrix[0].DAP_RUN).toHaveLength(4);
     expect(job.script[1]).toMatch(/^dap track -- 'python3' 'train.py'$/);
-    expect(doc.foreign.script[1]).toBe('python train.py');
+    expect(doc.foreign.script[1]).toContain(`sh -c 'python train.py' || dap_status=$?`);
     expect(doc.foreign.image).toBe('python:3.12');
     expect(doc['dap:sync']).toMatchObject({ stage: 'sync', when: 'always', needs: [{ job: 'foreign', artifacts: true }], script: ['dap sync --from-artifacts .dap'] });
     lintOk(files[0]!.text);

@@ -96,6 +96,24 @@ describe('parameters reach the job safely', () => {
     }
   });
 
+  it('a foreign-image job records the exit code for dap:sync and still fails with it', () => {
+    const e = experiment({ name: 'fx', image: 'alpine', command: 'echo out > o.txt; exit 7', tracking: { experiment: 'cost $HOME `x`' } }, [{ v: 1 }]);
+    const script = scriptOf(build([e]).files[0]!.text, 'fx', 'js-yaml');
+    let err: { status?: number } = {};
+    const dir = mkdtempSync(path.join(tmpdir(), 'dap-fx-'));
+    try {
+      execFileSync('/bin/sh', ['-c', `set -e\n${script.join('\n')}\necho "$DAP_TRACKING_EXPERIMENT" > te.txt`], { cwd: dir, env: { PATH: process.env.PATH, DAP_RUN: runId(e.runs[0]!), CI_PROJECT_DIR: dir }, stdio: 'pipe' });
+    } catch (x) { err = x as typeof err; }
+    expect(err.status).toBe(7);
+    expect(readFileSync(path.join(dir, '.dap/status', runId(e.runs[0]!)), 'utf8')).toBe('7\n');
+    expect(readFileSync(path.join(dir, 'o.txt'), 'utf8')).toBe('out\n');
+    // and on success the tracking constants arrive literally ($ and ` not expanded)
+    const ok = experiment({ name: 'fy', image: 'alpine', command: ['true'], tracking: { experiment: 'cost $HOME `x`' } }, [{ v: 1 }]);
+    const { dir: d2 } = runScript([...scriptOf(build([ok]).files[0]!.text, 'fy', 'yaml'), 'printf "%s" "$DAP_TRACKING_EXPERIMENT|$DAP_SPEC_FILE" > te.txt'], runId(ok.runs[0]!));
+    expect(readFileSync(path.join(d2, 'te.txt'), 'utf8')).toBe('cost $HOME `x`|experiments/fy.yaml');
+    expect(readFileSync(path.join(d2, '.dap/status', runId(ok.runs[0]!)), 'utf8')).toBe('0\n');
+  });
+
   it('an unknown DAP_RUN fails the job loudly', () => {
     const script = scriptOf(text, 'nasty', 'yaml');
     let err: { status?: number; stderr?: Buffer } = {};

@@ -44,14 +44,14 @@ export function experimentJobName(experiment: string): string {
   return RESERVED.has(experiment) ? `experiment:${experiment}` : experiment;
 }
 
-interface ImageChoice { image: string; dapInside: boolean; warning?: string }
+interface ImageChoice { image: string; dapInside: boolean; digest?: string; warning?: string }
 
 export function chooseImage(exp: ExperimentPlan, images: ImagesLock): ImageChoice {
   const { spec } = exp;
   if (spec.image !== undefined) return { image: spec.image, dapInside: false };
   const env = spec.environment ?? 'default';
-  const ref = images[env]?.ref;
-  if (ref) return { image: ref, dapInside: true };
+  const entry = images[env];
+  if (entry?.ref) return { image: entry.ref, dapInside: true, digest: entry.digest ?? entry.ref.split('@')[1] };
   return {
     image: `\${CI_REGISTRY_IMAGE}/env-${env}:latest`,
     dapInside: true,
@@ -84,18 +84,25 @@ function uniq(items: string[]): string[] {
 export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): ExperimentJobs {
   const { spec, runs } = exp;
   const base = experimentJobName(spec.name);
-  const { image, dapInside, warning } = chooseImage(exp, opts.images);
+  const { image, dapInside, digest, warning } = chooseImage(exp, opts.images);
   const tracked = opts.tracking && dapInside;
   const params = new Set(runs.flatMap((r) => Object.keys(r.params)));
-  const line = commandLine({ experiment: spec.name, command: spec.command, params, tracked });
+  const needsSync = opts.tracking && !dapInside;
+  const line = commandLine({ experiment: spec.name, command: spec.command, params, tracked, recordStatus: needsSync });
   const lanes = exp.maxParallel !== undefined && exp.maxParallel < runs.length ? Math.max(1, exp.maxParallel) : 1;
   const parts = partition(runs, lanes, Math.max(1, opts.limits.matrixJobs));
 
-  const variables: Record<string, string> = {
-    DAP_EXPERIMENT: spec.name,
-    DAP_TRACKING_EXPERIMENT: spec.tracking?.experiment ?? spec.name,
-  };
+  // only values GitLab cannot misread as variable references go into `variables:`
+  const variables: Record<string, string> = { DAP_EXPERIMENT: spec.name };
   if (spec.resources?.gpus !== undefined) variables.DAP_GPUS = String(spec.resources.gpus);
+  const constants: Record<string, string> = {
+    DAP_TRACKING_EXPERIMENT: spec.tracking?.experiment ?? spec.name,
+    DAP_SPEC_FILE: exp.specFile,
+    DAP_SPEC_HASH: exp.specHash,
+    DAP_METRIC_FILES: JSON.stringify(spec.metrics?.files ?? []),
+    DAP_ARTIFACTS: JSON.stringify(spec.artifacts?.paths ?? []),
+  };
+  if (digest) constants.DAP_IMAGE_DIGEST = digest;
   const artifacts = {
     paths: uniq([...(spec.artifacts?.paths ?? []), ...(spec.metrics?.files ?? []), '.dap/']),
     expire_in: spec.artifacts?.expire_in ?? DEFAULT_EXPIRE_IN,
@@ -113,7 +120,7 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
       if (lanes > 1) job.resource_group = `dap-${spec.name}-${lane + 1}`;
       job.variables = { ...variables };
       job.parallel = { matrix: [{ DAP_RUN: chunk.map(runId) }] };
-      job.script = [runPrelude(spec.name, chunk), line];
+      job.script = [runPrelude(spec.name, chunk, constants), line];
       job.artifacts = { ...artifacts, paths: [...artifacts.paths] };
       jobs.push([jobName(base, lane, lanes, part, chunks.length), job]);
     });
@@ -121,7 +128,7 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
   return {
     experiment: spec.name,
     jobs,
-    needsSync: opts.tracking && !dapInside,
+    needsSync,
     jobCount: runs.length,
     warnings: warning ? [warning] : [],
   };

@@ -42,9 +42,15 @@ export function paramEnvNames(experiment: string, runs: readonly PlannedRun[]): 
   return names;
 }
 
-export function runPrelude(experiment: string, runs: readonly PlannedRun[]): string {
+/**
+ * `constants`: per-job values (tracking experiment, spec file, …) set as quoted shell literals
+ * here rather than as GitLab `variables:`, where GitLab would expand any `$` in them.
+ */
+export function runPrelude(experiment: string, runs: readonly PlannedRun[], constants: Record<string, string> = {}): string {
   const envNames = paramEnvNames(experiment, runs);
+  const constantNames = Object.keys(constants);
   const lines: string[] = [
+    ...constantNames.map((k) => `${k}=${shQuote(constants[k] as string)}`),
     `: "\${DAP_PARAMS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/params/$DAP_RUN.json}"`,
     `: "\${DAP_METRICS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/metrics/$DAP_RUN.jsonl}"`,
     `mkdir -p "$(dirname "$DAP_PARAMS_FILE")" "$(dirname "$DAP_METRICS_FILE")"`,
@@ -63,7 +69,7 @@ export function runPrelude(experiment: string, runs: readonly PlannedRun[]): str
   lines.push(
     `*) printf 'dap: unknown DAP_RUN %s for experiment %s; regenerate the pipeline with dap generate\\n' "'$DAP_RUN'" ${shQuote(experiment)} >&2; exit 1 ;;`,
     'esac',
-    ['export DAP_RUN DAP_RUN_KEY DAP_RUN_INDEX DAP_PARAMS_FILE DAP_METRICS_FILE', ...[...envNames.values()].sort()].join(' '),
+    ['export DAP_RUN DAP_RUN_KEY DAP_RUN_INDEX DAP_PARAMS_FILE DAP_METRICS_FILE', ...constantNames, ...[...envNames.values()].sort()].join(' '),
   );
   return lines.join('\n') + '\n';
 }
