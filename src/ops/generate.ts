@@ -144,7 +144,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   const plan = planExperiments(specs);
   lap('plan');
 
-  const extra = [...limitArgs(opts.limits ?? {}), ...files].map(shellArg);
+  const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...files].map(shellArg);
   const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : [])].map(shellArg), ...extra];
   const built = buildPipelines({
     plan,

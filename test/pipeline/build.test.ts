@@ -98,6 +98,11 @@ describe('max_parallel lanes', () => {
     expect(lanes.map((j) => j.resource_group)).toEqual(['dap-lanes-1', 'dap-lanes-2', 'dap-lanes-3']);
     expect(lanes.map((j) => j.parallel.matrix[0].DAP_RUN.map((id: string) => Number(id.split('-')[0]!.slice(1))))).toEqual([[0, 3, 6], [1, 4], [2, 5]]);
   });
+  it('max_parallel 1 is one sequential lane', () => {
+    const doc = parse(build([experiment({ name: 'one' }, grid(3), 1)]).files[0]!.text);
+    expect(doc.one.resource_group).toBe('dap-one-1');
+    expect(doc.one.parallel.matrix[0].DAP_RUN).toHaveLength(3);
+  });
   it('no lanes when max_parallel covers every run', () => {
     expect(jobNames(build([experiment({ name: 'wide' }, grid(3), 5)]).files[0]!.text)).toEqual(['wide']);
   });

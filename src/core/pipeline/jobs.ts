@@ -89,7 +89,8 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
   const params = new Set(runs.flatMap((r) => Object.keys(r.params)));
   const needsSync = opts.tracking && !dapInside;
   const line = commandLine({ experiment: spec.name, command: spec.command, params, tracked, recordStatus: needsSync });
-  const lanes = exp.maxParallel !== undefined && exp.maxParallel < runs.length ? Math.max(1, exp.maxParallel) : 1;
+  const capped = exp.maxParallel !== undefined && exp.maxParallel < runs.length;
+  const lanes = capped ? Math.max(1, exp.maxParallel as number) : 1;
   const parts = partition(runs, lanes, Math.max(1, opts.limits.matrixJobs));
 
   // only values GitLab cannot misread as variable references go into `variables:`
@@ -117,7 +118,8 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
       if (spec.resources?.timeout) job.timeout = spec.resources.timeout;
       job.retry = retryPolicy();
       job.interruptible = true;
-      if (lanes > 1) job.resource_group = `dap-${spec.name}-${lane + 1}`;
+      // one resource group per lane: GitLab runs one of its jobs at a time (project-wide)
+      if (capped) job.resource_group = `dap-${spec.name}-${lane + 1}`;
       job.variables = { ...variables };
       job.parallel = { matrix: [{ DAP_RUN: chunk.map(runId) }] };
       job.script = [runPrelude(spec.name, chunk, constants), line];
