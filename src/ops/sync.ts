@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DapError, UnavailableError, UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../errors.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
-import type { TrackingSink } from '../tracking/sink.js';
+import { RejectedError, type TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
 import { importForeignRuns } from '../tracking/foreign-runs.js';
 
@@ -37,6 +37,8 @@ export interface JournalSyncResult {
   counts?: ShipCounts;
   rejected?: string[];
   error?: string;
+  /** set when the tracking server could not be reached or refused the credentials */
+  unavailable?: UnavailableError;
 }
 
 export interface SyncResult {
@@ -82,14 +84,14 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
 
   const results: JournalSyncResult[] = [];
   let next = 0;
-  let unreachable: Error | undefined;
+  let unreachable: UnavailableError | undefined;
   const worker = async () => {
     while (next < unique.length && !unreachable) {
       const i = next++;
       const file = unique[i]!;
       const r = await shipOne(file, sink, say);
       results[i] = r;
-      if (r.outcome === 'failed' && r.error && /unreachable|refused the credentials|keeps failing/.test(r.error)) unreachable = new Error(r.error);
+      if (r.unavailable) unreachable = r.unavailable;
       const n = r.counts;
       say(`dap sync: [${results.filter(Boolean).length}/${unique.length}] ${path.relative(cwd, file) || file}: ${r.outcome}` +
         (n ? ` (${n.metrics} points, ${n.params} params, ${n.tags} tags, ${n.artifacts} files${n.statuses ? ', status' : ''})` : '') +
@@ -98,7 +100,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   if (unreachable) {
-    throw new UnavailableError(unreachable.message, `${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
+    throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }
   const done = results.filter(Boolean);
   const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? 1 : 0;
@@ -113,9 +115,10 @@ async function shipOne(file: string, sink: TrackingSink, say: (l: string) => voi
     return { journal: file, outcome: 'shipped', identity: shipper.identity, runId: shipper.runId, counts, rejected: shipper.rejected };
   } catch (e) {
     const msg = (e as Error).message;
-    if (e instanceof DapError || /unreachable/.test(msg)) return { journal: file, outcome: 'failed', identity: shipper.identity, error: msg };
-    if ((e as Error).name === 'RejectedError') return { journal: file, outcome: 'invalid', error: msg };
-    throw e;
+    if (e instanceof RejectedError) return { journal: file, outcome: 'invalid', error: msg };
+    // the server is gone or refuses us: no point trying the other journals now
+    if (e instanceof UnavailableError) return { journal: file, outcome: 'failed', identity: shipper.identity, error: msg, unavailable: e };
+    return { journal: file, outcome: 'failed', identity: shipper.identity, error: msg };
   } finally {
     shipper.close();
   }

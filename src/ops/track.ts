@@ -147,7 +147,7 @@ async function startLiveShipping(ctx: JobContext, opts: TrackOptions, say: (l: s
     say(`dap track: no MLFLOW_TRACKING_URI: the run stays in the journal ${ctx.journalDir} (see \`dap runs\`)`);
     return none();
   }
-  const sink = opts.sink ?? createTrackingSink(ctx.trackingUri!, { env: opts.env, maxRetries: 2, baseDelayMs: 300 });
+  const sink = opts.sink ?? createTrackingSink(ctx.trackingUri!, { env: opts.env, maxRetries: 2, baseDelayMs: 300, timeoutMs: 30_000 });
   const shipper = JournalShipper.acquire(file, sink, { warn: say });
   if (!shipper) {
     say(`dap track: another dap process is shipping ${file}; this run is journaled and shipped by it or by \`dap sync\``);

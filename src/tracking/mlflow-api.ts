@@ -1,6 +1,5 @@
-// The slice of MLflow that tracking needs, in MLflow's REST terms. The shared client in
-// src/adapters/mlflow/ is adapted to it (mlflow-sink.ts); a small fetch-based fallback
-// (mlflow-rest.ts) implements it too, so tracking does not depend on when that client lands.
+// The slice of MLflow that tracking needs, in MLflow's REST terms: small enough to fake in tests,
+// implemented on dap's shared REST client (src/adapters/mlflow) by mlflow-shared-api.ts.
 
 export interface MlflowRunInfo {
   runId: string;

@@ -1,0 +1,57 @@
+import { createMlflowClient, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
+import type { RetryPolicy } from '../adapters/http/index.js';
+import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
+import { metricValueAsNumber } from './metric-rules.js';
+import { RejectedError } from './sink.js';
+
+// Tracking's view of MLflow (mlflow-api.ts) on top of dap's shared REST client, which does the
+// chunking to server limits, retries (408/429/5xx, Retry-After) and auth. Refusals of the data
+// itself (4xx other than 408/429) become RejectedError: the shipper reports them and goes on.
+
+export interface SharedApiOptions {
+  trackingUri: string;
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+}
+
+export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
+  const client: MlflowClient = createMlflowClient({ trackingUri: opts.trackingUri, env: opts.env, fetch: opts.fetch as never, retry: opts.retry });
+  return {
+    trackingUri: client.trackingUri,
+    getOrCreateExperiment: (name) => guard(async () => (await client.experiments.getOrCreate(name)).experiment_id),
+    searchRuns: (experimentId, filter) => guard(async () => {
+      const out: MlflowRunInfo[] = [];
+      for await (const run of client.runs.searchAll({ experimentIds: [experimentId], filter, maxResults: 1000, viewType: 'ACTIVE_ONLY' })) out.push(info(run.info));
+      return out;
+    }),
+    createRun: (req) => guard(async () => info((await client.runs.create({
+      experimentId: req.experimentId, runName: req.runName, startTime: req.startTime, tags: Object.fromEntries(req.tags.map((t) => [t.key, t.value])),
+    })).info)),
+    deleteRun: (runId) => guard(() => client.runs.delete(runId)),
+    logBatch: (runId, batch) => guard(async () => {
+      await client.runs.logBatch(runId, {
+        metrics: batch.metrics.map((m) => ({ key: m.key, value: typeof m.value === 'number' ? m.value : metricValueAsNumber(m.value as 'NaN'), timestamp: m.timestamp, step: m.step })),
+        params: batch.params,
+        tags: batch.tags,
+      });
+    }),
+    updateRun: (runId, status, endTime) => guard(async () => { await client.runs.update(runId, { status: status as RunStatus, endTime }); }),
+    uploadArtifact: (run, artifactPath, localFile) => guard(async () => { await client.artifacts.upload(run.artifactUri ?? run.runId, localFile, artifactPath); }),
+  };
+}
+
+function info(i: { run_id: string; experiment_id: string; start_time?: unknown; artifact_uri?: string; status?: string }): MlflowRunInfo {
+  return { runId: i.run_id, experimentId: i.experiment_id, startTime: Number(i.start_time ?? 0), artifactUri: i.artifact_uri, status: i.status };
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401 && e.status !== 403) {
+      throw Object.assign(new RejectedError(e.message), { code: e.errorCode, status: e.status });
+    }
+    throw e;
+  }
+}
