@@ -167,6 +167,7 @@ async function startLiveShipping(ctx: JobContext, opts: TrackOptions, say: (l: s
   let busy: Promise<void> = Promise.resolve();
   let lastFailure = down ? Date.now() : 0;
   const tick = () => {
+    shipper.touch();
     if (Date.now() - lastFailure < 15_000) return;
     busy = busy.then(async () => {
       try {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { DapError, UsageError } from '../errors.js';
 import { MAX_PARAM_VALUE_LENGTH, keyProblem } from './metric-rules.js';
@@ -41,8 +42,9 @@ export interface JobContext {
   goal?: 'minimize' | 'maximize';
 }
 
-export function jobContext(env: NodeJS.ProcessEnv, flags: TrackFlags, cwd: string, command: readonly string[]): JobContext {
+export function jobContext(envIn: NodeJS.ProcessEnv, flags: TrackFlags, cwd: string, command: readonly string[]): JobContext {
   const workdir = path.resolve(cwd);
+  let env = envIn;
   const spec = nonEmpty(env.DAP_EXPERIMENT);
   const experiment = flags.experiment ?? nonEmpty(env.DAP_TRACKING_EXPERIMENT) ?? spec;
   if (!experiment) {
@@ -55,6 +57,15 @@ export function jobContext(env: NodeJS.ProcessEnv, flags: TrackFlags, cwd: strin
   const identity = sanitizeIdentity(flags.identity ?? defaultIdentity(experiment, runKey, pipelineId, jobName));
   const runName = flags.runName ?? jobName ?? (spec && runIndex !== undefined ? `${spec}-${runIndex}` : runKey ?? experiment);
   const journalDir = path.resolve(workdir, flags.journalDir ?? env.DAP_JOURNAL_DIR ?? path.join('.dap', 'journal'));
+  // generated jobs may not carry every DAP_* variable: what is missing comes from the spec itself
+  const found = spec && (!env.DAP_SPEC_FILE || env.DAP_ARTIFACTS === undefined || env.DAP_METRIC_FILES === undefined) ? findSpec(workdir, spec) : undefined;
+  env = {
+    ...env,
+    DAP_SPEC_FILE: env.DAP_SPEC_FILE ?? found?.file,
+    DAP_SPEC_HASH: env.DAP_SPEC_HASH ?? (env.DAP_SPEC_FILE ? undefined : found?.hash),
+    DAP_ARTIFACTS: env.DAP_ARTIFACTS ?? (found ? JSON.stringify(found.artifacts) : undefined),
+    DAP_METRIC_FILES: env.DAP_METRIC_FILES ?? (found ? JSON.stringify(found.metricFiles) : undefined),
+  };
   const specFile = nonEmpty(env.DAP_SPEC_FILE);
   const ranking = primaryMetric(env, specFile ? path.resolve(workdir, specFile) : undefined);
   return {
@@ -160,6 +171,36 @@ function readParams(env: NodeJS.ProcessEnv, file: string | undefined): Record<st
     params[k] = text;
   }
   return params;
+}
+
+interface FoundSpec { file: string; hash: string; artifacts: string[]; metricFiles: string[] }
+
+/** experiments/*.y(a)ml under the job's directory whose `name` is the experiment. */
+function findSpec(workdir: string, name: string): FoundSpec | undefined {
+  const dir = path.join(workdir, 'experiments');
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch {
+    return undefined;
+  }
+  for (const f of files) {
+    try {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      const doc = parseYaml(text) as { name?: unknown; artifacts?: { paths?: unknown }; metrics?: { files?: unknown } };
+      if (doc?.name !== name) continue;
+      const strings = (x: unknown) => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
+      return {
+        file: `experiments/${f}`,
+        hash: createHash('sha256').update(text).digest('hex'),
+        artifacts: strings(doc.artifacts?.paths),
+        metricFiles: strings(doc.metrics?.files),
+      };
+    } catch {
+      // an unreadable spec is not this job's problem
+    }
+  }
+  return undefined;
 }
 
 function primaryMetric(env: NodeJS.ProcessEnv, specFile: string | undefined): { primary?: string; goal?: 'minimize' | 'maximize' } {

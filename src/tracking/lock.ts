@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 // One shipper per journal at a time: an O_EXCL lock file holding the owner's host and pid.
-// A lock is stale when its owner is a dead process on this host, or when nobody refreshed it
-// for `staleMs` (an owner on another host, or a frozen one); stale locks are taken over.
+// A lock is stale when its owner is a dead process on this host, or, for an owner on another
+// host (a shared filesystem), when it was not refreshed for `staleMs`; stale locks are taken over.
 
 export interface LockInfo { host: string; pid: number; time: number }
 
@@ -70,7 +70,8 @@ export function isStale(file: string, staleMs: number): boolean {
     try { mtime = fs.statSync(file).mtimeMs; } catch { return true; }
     return Date.now() - mtime > 2_000;
   }
-  if (info.host === os.hostname() && !pidAlive(info.pid)) return true;
+  // on this host the owner's pid is the truth; another host's owner shows life by refreshing mtime
+  if (info.host === os.hostname()) return !pidAlive(info.pid);
   return Date.now() - mtime > staleMs;
 }
 

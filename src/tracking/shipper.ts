@@ -114,6 +114,11 @@ export class JournalShipper {
     return counts;
   }
 
+  /** Shows other hosts this shipper is alive (long runs with the server down ship nothing). */
+  touch(): void {
+    this.lock.touch();
+  }
+
   close(): void {
     this.lock.release();
   }

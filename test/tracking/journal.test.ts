@@ -75,6 +75,12 @@ describe('journal', () => {
     const b = tryLock(file)!;
     expect(b).not.toBeNull();
     b.release();
+    // a live owner on this host is never stale, however old its lock
+    fs.writeFileSync(lockPath(file), JSON.stringify({ host: os.hostname(), pid: process.ppid, time: 0 }));
+    const ancient = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(lockPath(file), ancient, ancient);
+    expect(tryLock(file, 60_000)).toBeNull();
+    fs.rmSync(lockPath(file));
     // a live owner on another host: stale only once not refreshed for staleMs
     fs.writeFileSync(lockPath(file), JSON.stringify({ host: 'elsewhere', pid: 1, time: Date.now() }));
     expect(tryLock(file, 60_000)).toBeNull();

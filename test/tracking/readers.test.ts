@@ -121,4 +121,20 @@ describe('artifacts and job context', () => {
     expect(() => jobContext({}, {}, dir, ['x'])).toThrow(/needs an experiment name/);
     expect(pathList(' ')).toEqual([]);
   });
+
+  it('what the job environment lacks (spec file, artifacts, metric files, ranking) comes from experiments/<spec>.yaml', () => {
+    const dir = tmpDir('ctx-spec');
+    fs.mkdirSync(path.join(dir, 'experiments'));
+    const text = 'name: toy\nmetrics: {primary: val_loss, goal: minimize, files: [metrics.json]}\nartifacts: {paths: [outputs/, model.pt]}\n';
+    fs.writeFileSync(path.join(dir, 'experiments/a-other.yaml'), 'name: other\n');
+    fs.writeFileSync(path.join(dir, 'experiments/toy.yaml'), text);
+    const ctx = jobContext({ DAP_EXPERIMENT: 'toy' }, {}, dir, ['x']);
+    expect(ctx.artifacts).toEqual(['outputs/', 'model.pt']);
+    expect(ctx.metricFiles).toEqual(['metrics.json']);
+    expect(ctx.tags['dap.spec_file']).toBe('experiments/toy.yaml');
+    expect(ctx.tags['dap.spec_hash']).toMatch(/^[0-9a-f]{64}$/);
+    expect([ctx.primary, ctx.goal]).toEqual(['val_loss', 'minimize']);
+    // what the environment says wins
+    expect(jobContext({ DAP_EXPERIMENT: 'toy', DAP_ARTIFACTS: '' }, {}, dir, ['x']).artifacts).toEqual([]);
+  });
 });
