@@ -47,6 +47,8 @@ export function mergeSshConfig(current: string, entries: readonly SshHostEntry[]
   if (start >= 0 && endAt >= 0) {
     let after = endAt + END_MARK.length;
     if (current[after] === '\n') after++;
+    // drop the blank separator line dap added when it put the block first
+    if (!block && start === 0 && current[after] === '\n') after++;
     return current.slice(0, start) + block + current.slice(after);
   }
   if (!block) return current;

@@ -88,6 +88,11 @@ export async function describeContext(loaded: LoadedEnvironment): Promise<EnvCon
 
 const APP_PARTS = ['package.json', 'dist', 'schemas'];
 
+/** The dap package copied into images: the running one, or DAP_CLI_SOURCE (a dap checkout/install). */
+function cliRoot(): string {
+  return process.env.DAP_CLI_SOURCE ?? packageRoot;
+}
+
 async function walk(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
@@ -102,18 +107,18 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
 async function appDigest(): Promise<string> {
   const h = createHash('sha256');
   for (const part of APP_PARTS) {
-    const abs = path.join(packageRoot, part);
+    const abs = path.join(cliRoot(), part);
     const files = (await fs.stat(abs)).isDirectory() ? (await walk(abs)).filter((f) => !f.endsWith('.map')).sort().map((f) => `${part}/${f}`) : [part];
-    for (const f of files) h.update(f).update('\0').update(await fs.readFile(path.join(packageRoot, f))).update('\0');
+    for (const f of files) h.update(f).update('\0').update(await fs.readFile(path.join(cliRoot(), f))).update('\0');
   }
   return h.digest('hex').slice(0, 16);
 }
 
 /** Production dependencies, identified by the lock file (or npm's hidden lock in installed copies). */
 async function modulesDigest(): Promise<string> {
-  const lock = [path.join(packageRoot, 'package-lock.json'), path.join(packageRoot, 'node_modules', '.package-lock.json')].find(existsSync);
-  if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${packageRoot}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
-  const pkg = JSON.parse(await fs.readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { dependencies?: object };
+  const lock = [path.join(cliRoot(), 'package-lock.json'), path.join(cliRoot(), 'node_modules', '.package-lock.json')].find(existsSync);
+  if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${cliRoot()}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
+  const pkg = JSON.parse(await fs.readFile(path.join(cliRoot(), 'package.json'), 'utf8')) as { dependencies?: object };
   return sha(JSON.stringify(pkg.dependencies ?? {}) + (await fs.readFile(lock, 'utf8'))).slice(0, 16);
 }
 
@@ -123,7 +128,7 @@ async function materialiseApp(digest: string): Promise<string> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   for (const part of APP_PARTS) {
-    await fs.cp(path.join(packageRoot, part), path.join(tmp, part), { recursive: true, filter: (s) => !s.endsWith('.map') });
+    await fs.cp(path.join(cliRoot(), part), path.join(tmp, part), { recursive: true, filter: (s) => !s.endsWith('.map') });
   }
   await fs.writeFile(path.join(tmp, '.complete'), '');
   await fs.rm(dir, { recursive: true, force: true });
@@ -138,9 +143,9 @@ export async function materialiseModules(digest: string, run: Exec = defaultExec
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
-  const lock = path.join(packageRoot, 'package-lock.json');
+  const lock = path.join(cliRoot(), 'package-lock.json');
   if (existsSync(lock)) {
-    await fs.copyFile(path.join(packageRoot, 'package.json'), path.join(tmp, 'package.json'));
+    await fs.copyFile(path.join(cliRoot(), 'package.json'), path.join(tmp, 'package.json'));
     await fs.copyFile(lock, path.join(tmp, 'package-lock.json'));
     const res = await run(['npm', 'ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp });
     if (res.code !== 0) throw new DapError(`npm ci for the dap CLI layer failed:\n${res.stderr.slice(-2000)}`, { hint: 'check npm registry access, or set dap: false in environment.yaml' });
@@ -148,7 +153,7 @@ export async function materialiseModules(digest: string, run: Exec = defaultExec
     await fs.rm(path.join(tmp, 'package-lock.json'));
   } else {
     // an installed dap (npm install -g): its node_modules hold only production dependencies
-    await fs.cp(path.join(packageRoot, 'node_modules'), path.join(tmp, 'node_modules'), { recursive: true });
+    await fs.cp(path.join(cliRoot(), 'node_modules'), path.join(tmp, 'node_modules'), { recursive: true });
   }
   await fs.rm(path.join(tmp, 'node_modules', '.bin'), { recursive: true, force: true });
   await fs.writeFile(path.join(tmp, '.complete'), '');
