@@ -8,7 +8,9 @@
 // Runs are created before each clock starts. Uses dist/ (run `npx tsc -p .` first).
 // Env: MLFLOW_TRACKING_URI (default http://127.0.0.1:55000), BENCH_RUNS, BENCH_STEPS,
 //      BENCH_CONCURRENCY (default 4), BENCH_STEP_RUNS/BENCH_STEP_STEPS (per-step subset, default 2×250),
-//      BENCH_ROUNDS (ceiling/dap rounds, default 2).
+//      BENCH_ROUNDS (default 3).
+// The machine is shared, so ceiling, dap and py-batched run interleaved in every round (order
+// rotated) and the ratios are medians of the per-round ratios; per-step runs once (it is ~100× off).
 
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -21,7 +23,7 @@ const uri = process.env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:55000';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const STEPS = Number(process.env.BENCH_STEPS ?? 1000);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STEP_RUNS = Number(process.env.BENCH_STEP_RUNS ?? 2);
 const STEP_STEPS = Number(process.env.BENCH_STEP_STEPS ?? 250);
 const python = process.env.DAP_MLFLOW_PYTHON ?? path.join(process.env.DAP_CACHE ?? path.join(os.homedir(), '.cache', 'dap'), 'mlflow-venv', 'bin', 'python');
@@ -100,27 +102,32 @@ const runMode = async (fn, perRun) => {
   r.rate = r.points / r.seconds;
   results.push(r);
   console.log(`${r.mode.padEnd(11)} ${String(r.points).padStart(7)} points in ${r.seconds.toFixed(2).padStart(7)} s = ${Math.round(r.rate).toString().padStart(7)} points/s${r.extrapolated ? ' (subset, rate extrapolates)' : ''}`);
+  return r;
 };
 
-console.log(`bench/track: ${RUNS} runs × ${STEPS} steps against ${uri}, concurrency ${CONC}, ${os.cpus().length} CPUs`);
+console.log(`bench/track: ${RUNS} runs × ${STEPS} steps against ${uri}, concurrency ${CONC}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
-  await runMode(ceiling, STEPS);
-  await runMode(dap, STEPS);
+  const modes = [[ceiling, 'ceiling'], [dap, 'dap'], [py('batched', RUNS, STEPS), 'py-batched']];
+  const order = [...modes.slice(round % 3), ...modes.slice(0, round % 3)];
+  const rates = {};
+  for (const [fn, name] of order) rates[name] = (await runMode(fn, STEPS)).rate;
+  rounds.push(rates);
 }
-await runMode(py('batched', RUNS, STEPS), STEPS);
-await runMode(py('per-step', STEP_RUNS, STEP_STEPS), STEP_STEPS);
+const step = await runMode(py('per-step', STEP_RUNS, STEP_STEPS), STEP_STEPS);
 
-const best = (mode) => Math.max(...results.filter((r) => r.mode === mode).map((r) => r.rate));
-const median = (mode) => {
-  const xs = results.filter((r) => r.mode === mode).map((r) => r.rate).sort((a, b) => a - b);
-  return xs[Math.floor((xs.length - 1) / 2)];
-};
+const median = (xs) => { const v = [...xs].sort((a, b) => a - b); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+const med = (name) => median(rounds.map((r) => r[name]));
+const ratio = (a, b) => median(rounds.map((r) => r[a] / r[b]));
 const summary = {
-  ceiling: best('ceiling'), dap: best('dap'), pyBatched: best('py-batched'), pyStep: best('py-step'),
+  ceiling: med('ceiling'), dap: med('dap'), pyBatched: med('py-batched'), pyStep: step.rate,
+  dapOverCeiling: ratio('dap', 'ceiling'), dapOverPyBatched: ratio('dap', 'py-batched'), pyBatchedOverCeiling: ratio('py-batched', 'ceiling'),
 };
+const f = (x) => x.toFixed(2);
 console.log('');
-console.log(`dap / ceiling      = ${(summary.dap / summary.ceiling).toFixed(2)}  (goal ≥ 0.9; best of ${ROUNDS} rounds each; medians ${(median('dap') / median('ceiling')).toFixed(2)})`);
-console.log(`dap / py-batched   = ${(summary.dap / summary.pyBatched).toFixed(2)}  (goal ≥ 2)`);
-console.log(`dap / py-step      = ${(summary.dap / summary.pyStep).toFixed(1)}`);
-console.log(`py-batched / ceiling = ${(summary.pyBatched / summary.ceiling).toFixed(2)}`);
-if (process.env.BENCH_JSON) console.log(JSON.stringify({ runs: RUNS, steps: STEPS, concurrency: CONC, results: results.map(({ ids, ...r }) => r), summary }));
+console.log(`median points/s over ${ROUNDS} rounds: ceiling ${Math.round(summary.ceiling)}, dap ${Math.round(summary.dap)}, py-batched ${Math.round(summary.pyBatched)}, py-step ${Math.round(summary.pyStep)}`);
+console.log(`dap / ceiling          = ${f(summary.dapOverCeiling)}  (goal ≥ 0.9)   per round: ${rounds.map((r) => f(r.dap / r.ceiling)).join(' ')}`);
+console.log(`dap / py-batched       = ${f(summary.dapOverPyBatched)}  (goal ≥ 2)     per round: ${rounds.map((r) => f(r.dap / r['py-batched'])).join(' ')}`);
+console.log(`py-batched / ceiling   = ${f(summary.pyBatchedOverCeiling)}`);
+console.log(`dap / py-step          = ${(summary.dap / summary.pyStep).toFixed(0)}`);
+if (process.env.BENCH_JSON) console.log(JSON.stringify({ runs: RUNS, steps: STEPS, concurrency: CONC, load: os.loadavg(), results: results.map(({ ids, ...r }) => r), summary }));
