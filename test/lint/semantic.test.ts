@@ -90,8 +90,16 @@ done:
     expect(r.problems[0]).toMatchObject({ severity: 'warning' });
   });
 
+  it('reads a spec: header document before the pipeline document', () => {
+    const text = 'spec:\n  inputs:\n    env:\n      default: x\n---\na:\n  needs: [nope]\n  script: [echo]\n';
+    expect(errors(text)[0]).toMatchObject({ line: 7, message: expect.stringMatching(/needs "nope"/) });
+    expect(errors('a:\n  script: [echo]\n---\nb:\n  script: [echo]\n')[0]).toMatchObject({ kind: 'yaml', message: expect.stringMatching(/spec: header/) });
+  });
+
   it('reports YAML syntax and schema errors with positions', () => {
-    expect(errors('a:\n  script: [echo\n')[0]).toMatchObject({ kind: 'yaml' });
+    expect(errors('a:\n  script: [echo\n')[0]).toMatchObject({ kind: 'yaml', line: 3 });
+    expect(errors('a:\n  script: [echo]\nb:\n  script: [one]\n  script: [two]\n')).toEqual([]);
+    expect(lint('a:\n  script: [echo]\nb:\n  script: [one]\n  script: [two]\n').problems[0]).toMatchObject({ severity: 'warning', line: 5, message: expect.stringMatching(/duplicate key/) });
     const e = errors('a:\n  script: [echo]\n  retry:\n    max: 2\n    when: [sometimes]\n');
     expect(e[0]).toMatchObject({ kind: 'schema', line: 5 });
   });

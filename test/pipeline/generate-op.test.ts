@@ -131,6 +131,12 @@ describe('dap generate --changed-since', () => {
     expect(cli(root, ['lint', '.gitlab-ci.yml']).code).toBe(0);
   });
 
+  it('string commands and --opt=path words count as command files', async () => {
+    const { commandFiles } = await import('../../src/core/pipeline/changes.js');
+    expect(commandFiles('python3 tools/prep.py && ./run.sh "data/x.csv"')).toEqual(expect.arrayContaining(['tools/prep.py', 'run.sh', 'data/x.csv']));
+    expect(commandFiles(['python3', '--config=conf/a.yaml', '-v', '{{ params.x }}'])).toEqual(['python3', 'conf/a.yaml']);
+  });
+
   it('names an unknown ref clearly', async () => {
     const root = await project();
     await expect(generateOp({ root, changedSince: 'no-such-branch' })).rejects.toThrow(/unknown git ref "no-such-branch"/);

@@ -29,10 +29,11 @@ export function lintText({ text, validate, limits, schemaOnly }: LintInput): Lin
   const parsed = parseYaml(text);
   const problems: LintProblem[] = [];
   for (const e of parsed.doc.errors) {
-    const [line, col] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [1, 1];
+    const { line, col } = parsed.lines.linePos(e.pos[0]);
     problems.push({ line, col, message: `YAML: ${e.message.split('\n')[0]}`, severity: 'error', kind: 'yaml' });
   }
   if (problems.length) return { ok: false, problems };
+  for (const w of parsed.warnings) problems.push({ ...parsed.lines.linePos(w.offset), message: w.message, severity: 'warning', kind: 'yaml' });
   for (const e of schemaErrors(validate, parsed.value ?? null)) {
     problems.push({ ...positionOf(parsed, pointerToPath(e.pointer)), message: e.message, severity: 'error', kind: 'schema' });
   }

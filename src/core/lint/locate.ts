@@ -7,14 +7,35 @@ export interface ParsedYaml {
   lines: LineCounter;
   /** plain JS value of the document */
   value: unknown;
+  /** things GitLab accepts but that are probably mistakes (duplicate keys: the last one wins) */
+  warnings: Array<{ offset: number; message: string }>;
 }
 
+const OPTIONS = { version: '1.1', merge: true, prettyErrors: false } as const;
+
+/**
+ * YAML 1.1 like GitLab's own parser (Psych): `on`/`yes` are booleans, `<<` merges. A file may
+ * start with a `spec:` header document and `---`; the pipeline is then the second document.
+ */
 export function parseYaml(text: string): ParsedYaml {
-  const lines = new LineCounter();
-  // YAML 1.1 like GitLab's own parser (Psych): `on`/`yes` are booleans, `<<` merges.
-  const doc = YAML.parseDocument(text, { lineCounter: lines, version: '1.1', merge: true, prettyErrors: false });
+  let lines = new LineCounter();
+  let docs = YAML.parseAllDocuments(text, { ...OPTIONS, lineCounter: lines });
+  const warnings: ParsedYaml['warnings'] = [];
+  const all = Array.isArray(docs) ? docs : [];
+  if (all.some((d) => d.errors.length && d.errors.every((e) => e.code === 'DUPLICATE_KEY'))) {
+    for (const d of all) for (const e of d.errors) if (e.code === 'DUPLICATE_KEY') warnings.push({ offset: e.pos[0], message: `duplicate key: GitLab keeps only the last one` });
+    lines = new LineCounter();
+    docs = YAML.parseAllDocuments(text, { ...OPTIONS, lineCounter: lines, uniqueKeys: false });
+  }
+  const list = Array.isArray(docs) ? docs : [];
+  const isHeader = (d: Document.Parsed) => YAML.isMap(d.contents) && d.contents.items.length > 0 && d.contents.items.every((p) => YAML.isScalar(p.key) && p.key.value === 'spec');
+  const doc = list.length > 1 && isHeader(list[0]!) ? list[1]! : list[0] ?? YAML.parseDocument('', OPTIONS);
+  const extra = list.filter((d) => d !== doc && !(list.length > 1 && d === list[0] && isHeader(d)));
+  for (const d of extra) doc.errors.push(...d.errors);
+  if (extra.length) doc.errors.push(new YAML.YAMLParseError([extra[0]!.range[0], extra[0]!.range[0] + 1], 'MULTIPLE_DOCS', 'only a spec: header document may come before the pipeline document'));
+  if (list.length > 1 && isHeader(list[0]!)) doc.errors.push(...list[0]!.errors);
   const value = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: -1 });
-  return { doc, lines, value };
+  return { doc, lines, value, warnings };
 }
 
 export function positionOf(parsed: ParsedYaml, path: ReadonlyArray<string | number>): { line: number; col: number } {

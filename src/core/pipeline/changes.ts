@@ -26,10 +26,16 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}(?:/.*)?$`);
 }
 
-/** argv elements that look like project files (`scripts/train.py`): no template, no option dash. */
+/**
+ * Words of the command that may name project files (`train/run.py`, `--config=conf/a.yaml`).
+ * Over-inclusive on purpose: a word only matters if it equals a changed file's path.
+ * A string command is split on blanks and quotes.
+ */
 export function commandFiles(command: string | string[]): string[] {
-  if (typeof command === 'string') return [];
-  return command.filter((w) => !w.includes('{{') && !w.startsWith('-') && /[/.]/.test(w)).map((w) => w.replace(/^\.\//, ''));
+  const words = typeof command === 'string' ? command.split(/[\s'"`;&|()<>]+/) : command;
+  return words
+    .map((w) => w.replace(/^--?[A-Za-z0-9_-]+=/, '').replace(/^\.\//, ''))
+    .filter((w) => w !== '' && !w.includes('{{') && !w.startsWith('-'));
 }
 
 export function experimentsChanged(specs: readonly LoadedSpec[], changed: readonly string[]): ChangeDecision[] {
