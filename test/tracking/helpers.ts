@@ -66,6 +66,7 @@ function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 export interface ReadbackRun {
   run_id: string;
+  experiment_id: string;
   status: string;
   run_name: string;
   start_time: number;
@@ -81,6 +82,24 @@ export async function readBack(experiment: string): Promise<{ count: number; run
   const r = await exec([PYTHON, path.join(repoRoot, 'test/tracking/readback.py'), MLFLOW_URI, experiment], { timeoutMs: 100_000 });
   if (r.code !== 0) throw new Error(`readback.py failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { count: number; runs: ReadbackRun[] };
+}
+
+/** Object keys under `prefix` in the MinIO bucket behind MLflow (credentials from scripts/services.sh). */
+export async function minioKeys(prefix: string): Promise<string[]> {
+  const envOut = await exec(['bash', path.join(repoRoot, 'scripts/services.sh'), 'env', '--with-secrets']);
+  if (envOut.code !== 0) throw new Error(`scripts/services.sh env failed: ${envOut.stderr}`);
+  const vars = Object.fromEntries([...envOut.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const script = [
+    'import boto3, os, sys',
+    's3 = boto3.client("s3", endpoint_url=os.environ["EP"], aws_access_key_id=os.environ["AK"], aws_secret_access_key=os.environ["SK"])',
+    'for page in s3.get_paginator("list_objects_v2").paginate(Bucket=os.environ["B"], Prefix=sys.argv[1]):',
+    '    for o in page.get("Contents", []): print(o["Key"])',
+  ].join('\n');
+  const r = await exec([PYTHON, '-c', script, prefix], {
+    env: { ...process.env, EP: vars.DAP_MINIO_ENDPOINT, AK: vars.DAP_MINIO_ACCESS_KEY, SK: vars.DAP_MINIO_SECRET_KEY, B: vars.DAP_MINIO_BUCKET },
+  });
+  if (r.code !== 0) throw new Error(`listing MinIO failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
+  return r.stdout.split('\n').filter(Boolean).sort();
 }
 
 /** A small training script: writes dict-form and key/value metric lines while it runs. */

@@ -31,7 +31,7 @@ if client.get_experiment_by_name(name) is not None:
         for key in r.data.metrics:
             history[key] = [[m.step, num(m.value), m.timestamp] for m in client.get_metric_history(run_id, key)]
         runs.append({
-            "run_id": run_id, "status": r.info.status, "run_name": r.info.run_name,
+            "run_id": run_id, "experiment_id": r.info.experiment_id, "status": r.info.status, "run_name": r.info.run_name,
             "start_time": r.info.start_time, "end_time": r.info.end_time,
             "params": r.data.params, "tags": r.data.tags, "history": history,
             "artifacts": walk(run_id),

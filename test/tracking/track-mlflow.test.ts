@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, minioKeys, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
 
 // `dap track` against the real MLflow server (Postgres + MinIO) of scripts/services.sh,
 // read back with the MLflow Python client.
@@ -85,6 +85,12 @@ describe('dap track against the real MLflow', () => {
     expect(run.history['bad key!']).toBeUndefined();
     expect(run.history.text).toBeUndefined();
     expect(run.artifacts.map((a) => a.path).sort()).toEqual(['out/model.txt', 'out/sub/extra.txt']);
+    if (!process.env.DAP_TEST_MLFLOW_URI) {
+      // the services' MLflow proxies artifacts to MinIO: the bytes are there
+      expect(await minioKeys(`${run.experiment_id}/${run.run_id}/artifacts/`)).toEqual([
+        `${run.experiment_id}/${run.run_id}/artifacts/out/model.txt`, `${run.experiment_id}/${run.run_id}/artifacts/out/sub/extra.txt`,
+      ]);
+    }
   });
 
   it('exports MLFLOW_TRACKING_URI and MLFLOW_RUN_ID so the user\'s own mlflow calls land in the same run', async () => {
