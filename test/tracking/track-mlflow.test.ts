@@ -124,10 +124,16 @@ describe('dap track against the real MLflow', () => {
     const exp = uniqueName('track-kill');
     const dir = jobDir();
     const { child, done } = dapSpawn(['track', '--', 'python3', 'train.py'], { cwd: dir, env: { ...ciEnv(exp), HANG: '1' } });
-    // wait until the script has written its end-of-run files and is sleeping
+    // metrics stream while the command runs: they reach MLflow before it ends
     const t0 = Date.now();
-    while (!fs.existsSync(path.join(dir, 'history.csv')) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 300));
+    let live: Awaited<ReturnType<typeof readBack>> | undefined;
+    while (Date.now() - t0 < 40_000) {
+      live = await readBack(exp);
+      if ((live.runs[0]?.history.loss?.length ?? 0) === 5) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(live!.runs[0]!.status).toBe('RUNNING');
+    expect(live!.runs[0]!.history.loss).toHaveLength(5);
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code, r.stderr).toBe(143);
@@ -182,5 +188,20 @@ describe('dap track against the real MLflow', () => {
     const strict = await dap(['track', '--require-tracking', '--', 'python3', 'train.py'], { cwd: jobDir(), env: { ...ciEnv(exp), MLFLOW_TRACKING_URI: DEAD_URI } });
     expect(strict.code).toBe(3);
     expect(strict.stderr).toMatch(/tracking is required/);
+  });
+
+  it('the server drops exact duplicate points (what "nothing duplicated" rests on), not points that differ', async () => {
+    const { createMlflowClient } = await import('../../src/adapters/mlflow/index.js');
+    const client = createMlflowClient({ trackingUri: MLFLOW_URI });
+    const experiment = await client.experiments.getOrCreate(uniqueName('dedup'));
+    const run = await client.runs.create({ experimentId: experiment.experiment_id });
+    const id = run.info.run_id;
+    const points = [{ key: 'm', value: 1.5, timestamp: 1_700_000_000_000, step: 0 }, { key: 'm', value: NaN, timestamp: 1_700_000_000_001, step: 1 }];
+    await client.runs.logBatch(id, { metrics: points });
+    await client.runs.logBatch(id, { metrics: [...points, ...points] });
+    await client.runs.logBatch(id, { metrics: [{ key: 'm', value: 1.5, timestamp: 1_700_000_000_002, step: 0 }] });
+    const history = await readBack(experiment.name);
+    const m = history.runs.find((r) => r.run_id === id)!.history.m!;
+    expect(m.map(([s, v, ts]) => [s, v, ts]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([[0, 1.5, 1_700_000_000_000], [1, 'nan', 1_700_000_000_001], [0, 1.5, 1_700_000_000_002]]);
   });
 });
