@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { limitOptions, parseLimits } from './limit-options.js';
@@ -33,7 +34,8 @@ export function register(program: Command): void {
       root: flags.root,
       mode: flags.static ? 'static' : flags.child ? 'child' : 'parent',
       out: flags.out,
-      files: files.length ? files : undefined,
+      // paths on the command line are relative to the working directory; generateOp takes them relative to root
+      files: files.length ? files.map((f) => path.relative(path.resolve(flags.root), path.resolve(f))) : undefined,
       check: flags.check,
       changedSince: flags.changedSince,
       tracking: flags.tracking,
