@@ -136,6 +136,11 @@ describe('dap lint CLI', () => {
     expect(run(['lint', '--schema-only', path.join(dir, 'bad.yml')]).code).toBe(0);
   });
 
+  it('accepts the hand-written pipeline templates in pipelines/', () => {
+    const r = run(['lint', path.join(repoRoot, 'pipelines/dap-image.gitlab-ci.yml')]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('accepts and rejects GitLab fixture files given as whole files', () => {
     const corpus = path.join(path.resolve(repoRoot, '../shared'), 'gitlab-ci/yaml_tests');
     expect(run(['lint', '--schema-only', path.join(corpus, 'positive_tests/retry.yml')]).code).toBe(0);
