@@ -46,7 +46,9 @@ function renderBody(env: ResolvedEnvironment, opts: RenderOptions): string[] {
   lines.push(
     'RUN apt-get update \\',
     ` && apt-get install -y --no-install-recommends ${apt.join(' ')} \\`,
-    ' && rm -rf /var/lib/apt/lists/*',
+    // openssh-server's postinst generates host keys: they must not ship in the image (every
+    // container would share them); the entrypoint makes per-container keys at first start
+    ` && rm -rf /var/lib/apt/lists/*${env.ssh ? ' /etc/ssh/ssh_host_*' : ''}`,
   );
   if (usesPip) {
     if (opts.buildCa) lines.push(`COPY ${BUILD_CA_PATH} /opt/dap/build-ca.pem`);
@@ -83,7 +85,7 @@ function renderTail(env: ResolvedEnvironment): string[] {
   }
   lines.push(
     `COPY ${ENTRYPOINT_PATH} /usr/local/bin/dap-entrypoint`,
-    `RUN mkdir -p ${WORKSPACE_DIR} ${STATE_DIR}`,
+    `RUN mkdir -p ${WORKSPACE_DIR} ${STATE_DIR} && rm -f /etc/ssh/ssh_host_*`,
     `LABEL dap.environment="${env.name}" dap.user="${env.user}" dap.ssh="${env.ssh}" dap.jupyter="${env.jupyter}"`,
     `ENV DAP_ENV_NAME=${env.name} DAP_USER=${env.user} DAP_SSH=${env.ssh ? 1 : 0} DAP_JUPYTER=${env.jupyter ? 1 : 0}`,
     `WORKDIR ${WORKSPACE_DIR}`,
