@@ -7,12 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { lintText } from '../../src/core/lint/index.js';
-import { compileGitlabSchema } from '../../src/core/lint/schema.js';
+import { createRequire } from 'node:module';
+import { compileGitlabSchema, compileGitlabSchemaWithSource, type SchemaValidator } from '../../src/core/lint/schema.js';
+import { loadStandalone } from '../../src/ops/lint.js';
 import { defaultLimits } from '../../src/core/pipeline/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.join(path.resolve(repoRoot, '../shared'), 'gitlab-ci', 'yaml_tests');
-const validate = compileGitlabSchema(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/gitlab-ci.schema.json'), 'utf8')));
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/gitlab-ci.schema.json'), 'utf8')) as object;
+// the validator compiled in-process, and the standalone module dap caches between processes
+const validators: Array<[string, SchemaValidator]> = [
+  ['compiled', compileGitlabSchema(schema)],
+  ['cached standalone', loadStandalone(compileGitlabSchemaWithSource(schema).source, createRequire(import.meta.url))],
+];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -29,9 +36,10 @@ function cases(file: string, rel: string): Array<[string, string]> {
   return Object.entries(doc).map(([k, v]) => [k, WHOLE_DOCUMENT.has(rel) ? YAML.stringify(v, { version: '1.1' }) : YAML.stringify({ [k]: v }, { version: '1.1' })]);
 }
 
+for (const [label, validate] of validators) {
 const lint = (text: string) => lintText({ text, validate, limits: defaultLimits, schemaOnly: true });
 
-describe('GitLab CI schema fixture corpus', () => {
+describe(`GitLab CI schema fixture corpus (${label} validator)`, () => {
   it('finds the corpus beside the clone', () => {
     expect(walk(path.join(corpus, 'positive_tests')).length).toBe(34);
     expect(walk(path.join(corpus, 'negative_tests')).length).toBe(74);
@@ -55,3 +63,4 @@ describe('GitLab CI schema fixture corpus', () => {
     }
   }
 });
+}

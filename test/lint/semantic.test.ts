@@ -1,6 +1,6 @@
 // dap lint's meaning checks, with positions, through the core and the real CLI.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,9 +112,9 @@ describe('dap lint CLI', () => {
     spawnSync('npx', ['tsc', '-p', repoRoot], { stdio: 'ignore' }) /* emits even when another file has a type error */ ;
     dir = mkdtempSync(path.join(tmpdir(), 'dap-lint-'));
   });
-  const run = (args: string[]) => {
+  const run = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
     try {
-      return { code: 0, stdout: execFileSync('node', [bin, ...args], { encoding: 'utf8', stdio: 'pipe' }), stderr: '' };
+      return { code: 0, stdout: execFileSync('node', [bin, ...args], { encoding: 'utf8', stdio: 'pipe', env }), stderr: '' };
     } catch (e) {
       const err = e as { status: number; stdout: string; stderr: string };
       return { code: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
@@ -134,6 +134,21 @@ describe('dap lint CLI', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 4, col: 11, kind: 'semantic' }] });
     // --schema-only ignores meaning (the fixture corpus relies on that)
     expect(run(['lint', '--schema-only', path.join(dir, 'bad.yml')]).code).toBe(0);
+  });
+
+  it('caches the compiled schema between processes and survives a damaged cache', () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'dap-cache-'));
+    const env = { ...process.env, DAP_CACHE: cache };
+    writeFileSync(path.join(dir, 'bad2.yml'), 'a:\n  script: [echo]\n  retry: -1\n');
+    expect(run(['lint', path.join(dir, 'bad2.yml')], env).code).toBe(1);
+    const files = readdirSync(path.join(cache, 'gitlab-ci-schema'));
+    expect(files).toHaveLength(1);
+    expect(run(['lint', path.join(dir, 'bad2.yml')], env).code).toBe(1); // from the cache
+    writeFileSync(path.join(cache, 'gitlab-ci-schema', files[0]!), 'module.exports = 42; syntax error here (');
+    const again = run(['lint', path.join(dir, 'bad2.yml')], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/retry: must be >= 0/);
+    expect(readFileSync(path.join(cache, 'gitlab-ci-schema', files[0]!), 'utf8')).toMatch(/^"use strict"/);
   });
 
   it('accepts the hand-written pipeline templates in pipelines/', () => {

@@ -2,16 +2,34 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import standaloneModule from 'ajv/dist/standalone/index.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+// CJS default exports under NodeNext
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, validate: SchemaValidator) => string;
 
 export type SchemaValidator = ValidateFunction;
 
-export function compileGitlabSchema(schema: object): SchemaValidator {
-  const ajv = new Ajv({ strictTypes: false, strictTuples: false, allowMatchingProperties: true });
+function gitlabAjv(withSource: boolean): Ajv {
+  const ajv = new Ajv({ strictTypes: false, strictTuples: false, allowMatchingProperties: true, ...(withSource ? { code: { source: true } } : {}) });
   ajv.addKeyword('markdownDescription');
   addFormats(ajv);
-  return ajv.compile(schema);
+  return ajv;
+}
+
+export function compileGitlabSchema(schema: object): SchemaValidator {
+  return gitlabAjv(false).compile(schema);
+}
+
+/**
+ * The same validator plus its code as a standalone CommonJS module (it requires only ajv's
+ * runtime helpers and ajv-formats), so a later process can load it instead of compiling again.
+ * `code.source` only keeps the generated code; it does not change what validates.
+ */
+export function compileGitlabSchemaWithSource(schema: object): { validate: SchemaValidator; source: string } {
+  const ajv = gitlabAjv(true);
+  const validate = ajv.compile(schema);
+  return { validate, source: standaloneCode(ajv, validate) };
 }
 
 export interface SchemaError {
