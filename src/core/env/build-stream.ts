@@ -22,25 +22,31 @@ export interface StreamState {
   error?: string;
   imageId?: string;
   digest?: string;
+  /** stream text after the last newline (the engine splits lines across events) */
+  partial: string;
 }
 
 const TAIL = 25;
 
 export function newStreamState(): StreamState {
-  return { tail: [], layers: new Map() };
+  return { tail: [], layers: new Map(), partial: '' };
 }
 
 /** Fold one event in; returns the complete lines it added (for printing). */
 export function applyEvent(state: StreamState, ev: StreamEvent): string[] {
   const printed: string[] = [];
-  if (ev.stream !== undefined) {
-    for (const raw of ev.stream.split('\n')) {
+  if (ev.stream !== undefined || ((ev.error || ev.errorDetail) && state.partial)) {
+    // the legacy builder colours a step's stderr (ESC[91m ... ESC[0m) in arbitrary fragments
+    const text = state.partial + (ev.stream ?? '\n').replace(/\x1b\[[0-9;]*m/g, '');
+    const parts = text.split('\n');
+    state.partial = parts.pop() ?? '';
+    for (const raw of parts) {
       const line = raw.replace(/\r/g, '').trimEnd();
       if (!line) continue;
       if (/^Step \d+\/\d+ : /.test(line)) {
         state.step = line;
         state.tail = [];
-      } else {
+      } else if (!/^ ---> |^Removing intermediate container /.test(line)) {
         state.tail.push(line);
         if (state.tail.length > TAIL) state.tail.shift();
       }
