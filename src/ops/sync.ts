@@ -98,7 +98,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
         (r.error ? `: ${r.error}` : ''));
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
   if (unreachable) {
     throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }

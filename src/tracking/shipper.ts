@@ -21,6 +21,24 @@ export interface ShipperOptions {
   lockStaleMs?: number;
   warn?: (line: string) => void;
   onProgress?: (p: ShipProgress) => void;
+  /** log-batch requests in flight at once (default 4) */
+  parallelRequests?: number;
+}
+
+/** MLflow's log-batch limit of metrics per request */
+const CHUNK = 1000;
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const item = items[next++]!;
+      try { await fn(item); } catch (e) { failed ??= e; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
 }
 
 export class JournalShipper {
@@ -84,7 +102,11 @@ export class JournalShipper {
           counts.tags += Object.keys(tags).length;
         }
         if (metrics.length) {
-          await this.guard(() => this.sink.logBatch(run, { metrics, params: {}, tags: {} }), `metrics before byte ${pendingEnd}`);
+          // chunks in parallel: order does not matter to MLflow (points carry step and timestamp)
+          const chunks: MetricPoint[][] = [];
+          for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
+          await inParallel(chunks, this.opts.parallelRequests ?? 4, (chunk) =>
+            this.guard(() => this.sink.logBatch(run, { metrics: chunk, params: {}, tags: {} }), `metrics before byte ${pendingEnd}`));
           counts.metrics += metrics.length;
         }
         metrics = [];
