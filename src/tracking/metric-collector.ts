@@ -36,6 +36,7 @@ const DICT_META = new Set(['step', 'timestamp']);
 export class MetricCollector {
   private readonly lastTs = new Map<string, number>();
   private readonly lastStep = new Map<string, number>();
+  private readonly lastValue = new Map<string, unknown>();
 
   constructor(readonly warnings: WarningCounter, private readonly now: () => number = Date.now) {}
 
@@ -75,6 +76,16 @@ export class MetricCollector {
     return out;
   }
 
+  /** The step of the key's latest point, if it has one. */
+  lastStepOf(key: string): number | undefined {
+    return this.lastStep.get(key);
+  }
+
+  /** The value of the key's latest point, if it has one. */
+  lastValueOf(key: string): unknown {
+    return this.lastValue.get(key);
+  }
+
   /**
    * One metric value. Without a step, the key's previous step + 1 (0 first); without a timestamp,
    * now — but always after the key's previous timestamp, so two points never collapse into one row.
@@ -94,6 +105,7 @@ export class MetricCollector {
     const prevTs = this.lastTs.get(key) ?? -1;
     const t = ts ?? Math.max(this.now(), prevTs + 1);
     this.lastStep.set(key, s);
+    this.lastValue.set(key, v);
     this.lastTs.set(key, Math.max(prevTs, t));
     return { k: key, v, s, ts: t };
   }

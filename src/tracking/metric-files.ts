@@ -15,7 +15,10 @@ export function readMetricFile(file: string, collector: MetricCollector): Metric
   return fromJson(text, file, collector);
 }
 
-/** `{key: value}` (step 0) or `{key: [v0, v1, …]}` (steps 0…n-1). */
+/**
+ * `{key: value}` or `{key: [v0, v1, …]}` (steps 0…n-1). A single value is the final value of the key:
+ * at the step of its last streamed point (so it is MLflow's latest value), step 0 when never streamed.
+ */
 function fromJson(text: string, file: string, collector: MetricCollector): MetricPoint[] {
   let obj: unknown;
   try {
@@ -31,8 +34,10 @@ function fromJson(text: string, file: string, collector: MetricCollector): Metri
   const out: MetricPoint[] = [];
   for (const [key, val] of Object.entries(obj as Record<string, unknown>)) {
     const values = Array.isArray(val) ? val : [val];
+    // a final value that repeats the key's last streamed point adds nothing
+    if (!Array.isArray(val) && collector.lastStepOf(key) !== undefined && collector.lastValueOf(key) === val) continue;
     values.forEach((v, i) => {
-      const p = collector.point(key, v, Array.isArray(val) ? i : 0, undefined, file);
+      const p = collector.point(key, v, Array.isArray(val) ? i : (collector.lastStepOf(key) ?? 0), undefined, file);
       if (p) out.push(p);
     });
   }

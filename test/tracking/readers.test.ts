@@ -74,6 +74,12 @@ describe('end-of-run metric files', () => {
     fs.writeFileSync(path.join(dir, 'nostep.csv'), 'loss\n0.3\nnan\n');
     expect(readMetricFile(path.join(dir, 'nostep.csv'), c).map((p) => [p.k, p.v, p.s])).toEqual([['loss', 0.3, 0], ['loss', 'NaN', 1]]);
     expect(c.warnings.counts).toEqual({ malformed: 1, key: 0, value: 2 });
+    // a final value of a streamed key lands on the key's last step
+    c.fromJsonLine('{"step":9,"val_loss":0.2}', 'm.jsonl:1');
+    fs.writeFileSync(path.join(dir, 'final.json'), JSON.stringify({ val_loss: 0.19 }));
+    expect(readMetricFile(path.join(dir, 'final.json'), c).map((p) => [p.k, p.v, p.s])).toEqual([['val_loss', 0.19, 9]]);
+    fs.writeFileSync(path.join(dir, 'same.json'), JSON.stringify({ val_loss: 0.19 }));
+    expect(readMetricFile(path.join(dir, 'same.json'), c)).toEqual([]);
   });
 });
 
