@@ -29,7 +29,7 @@ export interface GenerateOptions {
   files?: string[];
   check?: boolean;
   changedSince?: string;
-  /** wrap commands in `dap track` and add dap:sync (default true) */
+  /** wrap commands in `dap track` and add dap_sync (default true) */
   tracking?: boolean;
   limits?: Partial<Limits>;
   /** default: environments/images.lock.json under root */

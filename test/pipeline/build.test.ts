@@ -24,7 +24,7 @@ const foreign = experiment({ name: 'foreign', image: 'python:3.12', command: 'py
 const envExp = experiment({ name: 'env-exp', environment: 'python', resources: { tags: ['gpu-box'], gpus: 2, timeout: '2h' } }, grid(4));
 
 describe('pipeline modes', () => {
-  it('child: parent_pipeline workflow rule, experiment jobs with matrix, dap:sync for foreign images', () => {
+  it('child: parent_pipeline workflow rule, experiment jobs with matrix, dap_sync for foreign images', () => {
     const { files } = build([envExp, foreign]);
     expect(files).toHaveLength(1);
     const doc = parse(files[0]!.text);
@@ -42,7 +42,7 @@ describe('pipeline modes', () => {
     expect(job.script[1]).toMatch(/^dap track -- 'python3' 'train.py'$/);
     expect(doc.foreign.script[1]).toContain(`sh -c 'python train.py' || dap_status=$?`);
     expect(doc.foreign.image).toBe('python:3.12');
-    expect(doc['dap:sync']).toMatchObject({ stage: 'sync', when: 'always', needs: [{ job: 'foreign', artifacts: true }], script: ['dap sync --from-artifacts .dap'] });
+    expect(doc['dap_sync']).toMatchObject({ stage: 'sync', when: 'always', needs: [{ job: 'foreign', artifacts: true }], script: ['dap sync --from-artifacts .dap'] });
     lintOk(files[0]!.text);
   });
 
@@ -57,10 +57,10 @@ describe('pipeline modes', () => {
   it('parent: check in .pre, generate with child artifact, trigger with strategy depend', () => {
     const { files } = build([envExp, foreign], { mode: 'parent', out: '.gitlab-ci.yml', checkArgs: ['--out', 'ci.yml'], childArgs: ['experiments/a.yaml'] });
     const doc = parse(files[0]!.text);
-    expect(doc['dap:check']).toMatchObject({ stage: '.pre', image: '$DAP_IMAGE', script: ['dap generate --check --out ci.yml'] });
-    expect(doc['dap:generate'].script).toEqual(['dap generate --child --out .dap/child.yml experiments/a.yaml', 'dap lint .dap/child.yml']);
-    expect(doc['dap:generate'].artifacts.paths).toEqual(['.dap/child.yml']);
-    expect(doc['dap:run']).toEqual({ stage: 'run', needs: ['dap:generate'], trigger: { include: [{ artifact: '.dap/child.yml', job: 'dap:generate' }], strategy: 'depend' } });
+    expect(doc['dap_check']).toMatchObject({ stage: '.pre', image: '$DAP_IMAGE', script: ['dap generate --check --out ci.yml'] });
+    expect(doc['dap_generate'].script).toEqual(['dap generate --child --out .dap/child.yml experiments/a.yaml', 'dap lint .dap/child.yml']);
+    expect(doc['dap_generate'].artifacts.paths).toEqual(['.dap/child.yml']);
+    expect(doc['dap_run']).toEqual({ stage: 'run', needs: ['dap_generate'], trigger: { include: [{ artifact: '.dap/child.yml', job: 'dap_generate' }], strategy: 'depend' } });
     expect(doc.variables.DAP_IMAGE).toBe('${CI_REGISTRY_IMAGE}/dap:0.0.0-test');
     expect(doc.workflow.rules[1]).toEqual({ if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' });
     lintOk(files[0]!.text);
@@ -68,14 +68,14 @@ describe('pipeline modes', () => {
 
   it('static: one file with check, jobs and sync; branch + MR workflow rules', () => {
     const { files } = build([envExp, foreign], { mode: 'static', out: '.gitlab-ci.yml' });
-    expect(jobNames(files[0]!.text)).toEqual(['dap:check', 'env-exp', 'foreign', 'dap:sync']);
+    expect(jobNames(files[0]!.text)).toEqual(['dap_check', 'env-exp', 'foreign', 'dap_sync']);
     lintOk(files[0]!.text);
   });
 
-  it('tracking off: commands bare, no dap:sync', () => {
+  it('tracking off: commands bare, no dap_sync', () => {
     const { files } = build([envExp, foreign], { tracking: false });
     const doc = parse(files[0]!.text);
-    expect(doc['dap:sync']).toBeUndefined();
+    expect(doc['dap_sync']).toBeUndefined();
     expect(doc['env-exp'].script[1]).toBe("'python3' 'train.py'");
   });
 
@@ -144,10 +144,10 @@ describe('GitLab limits', () => {
       lintOk(f.text, limits);
     }
     const parent = parse(build(exps, { limits, mode: 'parent', out: '.gitlab-ci.yml' }).files[0]!.text);
-    const triggers = Object.keys(parent).filter((k) => k.startsWith('dap:run'));
+    const triggers = Object.keys(parent).filter((k) => k.startsWith('dap_run'));
     expect(triggers).toHaveLength(children.files.length);
-    expect(parent['dap:generate'].artifacts.paths).toEqual(children.files.map((f) => f.path));
-    expect(parent['dap:run:2'].trigger.include[0].artifact).toBe('.dap/child-2.yml');
+    expect(parent['dap_generate'].artifacts.paths).toEqual(children.files.map((f) => f.path));
+    expect(parent['dap_run_2'].trigger.include[0].artifact).toBe('.dap/child-2.yml');
   });
 
   it('fails when one job alone is over the size limit', () => {

@@ -96,7 +96,7 @@ describe('parameters reach the job safely', () => {
     }
   });
 
-  it('a foreign-image job records the exit code for dap:sync and still fails with it', () => {
+  it('a foreign-image job records the exit code for dap_sync and still fails with it', () => {
     const e = experiment({ name: 'fx', image: 'alpine', command: 'echo out > o.txt; exit 7', tracking: { experiment: 'cost $HOME `x`' } }, [{ v: 1 }]);
     const script = scriptOf(build([e]).files[0]!.text, 'fx', 'js-yaml');
     let err: { status?: number } = {};

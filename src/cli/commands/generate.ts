@@ -21,10 +21,10 @@ export function register(program: Command): void {
     .argument('[files...]', 'spec files (default: experiments/*.yaml)')
     .option('--out <file>', 'output file (default .gitlab-ci.yml; with --child .dap/child.yml)')
     .option('--static', 'write every job into one pipeline file instead of parent + child')
-    .option('--child', 'write the child pipeline (what the parent\'s dap:generate job runs)')
+    .option('--child', 'write the child pipeline (what the parent\'s dap_generate job runs)')
     .option('--check', 'write nothing; exit 1 if the file on disk differs from what would be generated')
     .option('--changed-since <ref>', 'only experiments whose spec, command files, inputs or environment changed since REF')
-    .option('--no-tracking', 'run commands bare (no dap track, no dap:sync job)')
+    .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
     .option('--root <dir>', 'project root', '.')
     .option('--json', 'print the result as JSON');
   limitOptions(cmd).action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {

@@ -20,9 +20,9 @@ export interface BuildInput {
   out: string;
   /** arguments after `dap generate --check` in the job the pipeline runs first (parent/static) */
   checkArgs: string[];
-  /** arguments dap:generate adds to `dap generate --child --out …` (spec files, raised limits) */
+  /** arguments dap_generate adds to `dap generate --child --out …` (spec files, raised limits) */
   childArgs?: string[];
-  /** where dap:generate writes the child pipeline(s) in parent mode */
+  /** where dap_generate writes the child pipeline(s) in parent mode */
   childOut?: string;
 }
 
@@ -42,7 +42,7 @@ export interface BuildResult {
 }
 
 export const DEFAULT_CHILD_OUT = '.dap/child.yml';
-export const SYNC_JOB = 'dap:sync';
+export const SYNC_JOB = 'dap_sync';
 const SYNC_STAGE = 'sync';
 
 /** MR pipelines for MRs, branch pipelines otherwise, never both for the same push. */
@@ -83,7 +83,7 @@ const nothingJob = (): Job => ({ stage: RUN_STAGE, script: ["echo 'dap: no exper
 function runDoc(jobs: Array<[string, Job]>, syncFrom: string[], input: BuildInput, workflow: PipelineDoc['workflow']): PipelineDoc {
   const names = new Set(jobs.map(([n]) => n));
   const mine = syncFrom.filter((n) => names.has(n));
-  const map = new Map(jobs.length ? jobs : [['dap:nothing', nothingJob()] as [string, Job]]);
+  const map = new Map(jobs.length ? jobs : [['dap_nothing', nothingJob()] as [string, Job]]);
   if (mine.length) map.set(SYNC_JOB, syncJob(mine, input.limits));
   return {
     workflow,
@@ -163,9 +163,9 @@ function buildChildren(run: RunJobs, input: BuildInput, out: string): BuiltFile[
 
 function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile {
   const jobs = new Map<string, Job>();
-  jobs.set('dap:check', checkJob(input.checkArgs));
+  jobs.set('dap_check', checkJob(input.checkArgs));
   const childOut = input.childOut ?? DEFAULT_CHILD_OUT;
-  jobs.set('dap:generate', {
+  jobs.set('dap_generate', {
     stage: 'generate', image: '$DAP_IMAGE', retry: retryPolicy(), interruptible: true,
     script: [
       ['dap', 'generate', '--child', '--out', childOut, ...(input.childArgs ?? [])].join(' '),
@@ -174,11 +174,11 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
     artifacts: { paths: [...childFiles], expire_in: '30 days' },
   });
   childFiles.forEach((file, i) => {
-    const name = childFiles.length === 1 ? 'dap:run' : `dap:run:${i + 1}`;
+    const name = childFiles.length === 1 ? 'dap_run' : `dap_run_${i + 1}`;
     jobs.set(name, {
       stage: 'run',
-      needs: ['dap:generate'],
-      trigger: { include: [{ artifact: file, job: 'dap:generate' }], strategy: 'depend' },
+      needs: ['dap_generate'],
+      trigger: { include: [{ artifact: file, job: 'dap_generate' }], strategy: 'depend' },
     });
   });
   const doc: PipelineDoc = {
@@ -187,14 +187,14 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
     stages: ['generate', 'run'],
     jobs,
   };
-  const note = `Parent pipeline: dap:generate regenerates ${childFiles.join(', ')} from the specs; dap:run triggers it.`;
+  const note = `Parent pipeline: dap_generate regenerates ${childFiles.join(', ')} from the specs; dap_run triggers it.`;
   const config = toPlainObject(doc);
   return { path: input.out, text: headerComment(input.version, input.specs, note) + emitYaml(config), config, jobs: configJobs(config) };
 }
 
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
-  doc.jobs = new Map([['dap:check', checkJob(input.checkArgs)], ...doc.jobs]);
+  doc.jobs = new Map([['dap_check', checkJob(input.checkArgs)], ...doc.jobs]);
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
   if (Buffer.byteLength(text) > input.limits.childYamlBytes) {

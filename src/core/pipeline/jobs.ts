@@ -10,7 +10,7 @@ export type ImagesLock = Record<string, { image?: string; digest?: string; ref?:
 
 export interface JobOptions {
   images: ImagesLock;
-  /** wrap commands in `dap track` / add dap:sync; off for tests that run commands bare */
+  /** wrap commands in `dap track` / add dap_sync; off for tests that run commands bare */
   tracking: boolean;
   limits: Limits;
 }
@@ -18,7 +18,7 @@ export interface JobOptions {
 export interface ExperimentJobs {
   experiment: string;
   jobs: Array<[string, Job]>;
-  /** the command runs bare in a foreign image: its .dap/ artifacts need a dap:sync job */
+  /** the command runs bare in a foreign image: its .dap/ artifacts need a dap_sync job */
   needsSync: boolean;
   /** jobs after matrix expansion */
   jobCount: number;

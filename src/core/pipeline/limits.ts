@@ -1,5 +1,5 @@
 // The command-line flags that raise GitLab's limits; generated pipelines repeat non-default ones
-// so dap:check and dap:generate in CI compute exactly what the user generated locally.
+// so dap_check and dap_generate in CI compute exactly what the user generated locally.
 
 import type { Limits } from './types.js';
 

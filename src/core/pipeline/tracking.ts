@@ -8,14 +8,14 @@ export interface CommandLineInput {
   params: ReadonlySet<string>;
   /** true when the job's image is a dap environment, so the dap CLI is inside it */
   tracked: boolean;
-  /** untracked runs that dap:sync imports later: record the exit code in .dap/status/$DAP_RUN */
+  /** untracked runs that dap_sync imports later: record the exit code in .dap/status/$DAP_RUN */
   recordStatus?: boolean;
 }
 
 /**
  * tracked: `dap track -- <argv words>` (a string command becomes `sh -c '<string>'`); dap track
  * keeps the command's exit code. Foreign image with tracking on: the same words run bare, and
- * the exit code is recorded for dap:sync. Tracking off: the bare command (a string as written).
+ * the exit code is recorded for dap_sync. Tracking off: the bare command (a string as written).
  */
 export function commandLine(input: CommandLineInput): string {
   const { experiment, command, params, tracked } = input;
