@@ -11,6 +11,9 @@ export interface RunsOptions {
   /** a journal directory, a project's .dap/, or unpacked artifacts (default: $DAP_JOURNAL_DIR or .dap/journal) */
   dir?: string;
   experiment?: string;
+  /** list from the MLflow server (MLFLOW_TRACKING_URI) instead of the journals */
+  mlflow?: boolean;
+  trackingUri?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -20,13 +23,24 @@ export interface RunsResult { dir: string; runs: RunSummary[] }
 export async function runsOp(opts: RunsOptions = {}): Promise<RunsResult> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  if (opts.mlflow) {
+    const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
+    if (!trackingUri) throw new UsageError('dap runs --mlflow needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
+    const { listMlflowRuns } = await import('../tracking/mlflow-runs.js');
+    const runs = await listMlflowRuns({ trackingUri, env, cwd, experiments: opts.experiment ? [opts.experiment] : undefined });
+    return { dir: trackingUri, runs: ordered(runs) };
+  }
   const dir = opts.dir ? path.resolve(cwd, opts.dir) : defaultJournalDir(env, cwd);
   if (opts.dir && !fs.existsSync(dir)) throw new UsageError(`${opts.dir} does not exist`, 'pass the directory that holds the journals (default .dap/journal)');
   const runs = findJournals(dir)
     .map((f) => summarizeJournal(f))
     .filter((r): r is RunSummary => r !== undefined)
     .filter((r) => !opts.experiment || r.experiment === opts.experiment);
+  return { dir, runs: ordered(runs) };
+}
+
+/** Ranked within each experiment, best first; unranked runs by plan index, then start. */
+function ordered(runs: RunSummary[]): RunSummary[] {
   rankRuns(runs);
-  runs.sort((a, b) => a.experiment.localeCompare(b.experiment) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.runIndex ?? 0) - (b.runIndex ?? 0) || a.startTime - b.startTime);
-  return { dir, runs };
+  return runs.sort((a, b) => a.experiment.localeCompare(b.experiment) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.runIndex ?? 0) - (b.runIndex ?? 0) || a.startTime - b.startTime);
 }

@@ -85,6 +85,14 @@ describe('dap track against the real MLflow', () => {
     expect(run.history['bad key!']).toBeUndefined();
     expect(run.history.text).toBeUndefined();
     expect(run.artifacts.map((a) => a.path).sort()).toEqual(['out/model.txt', 'out/sub/extra.txt']);
+    // dap runs --mlflow shows the same run from the server
+    const listed = await dap(['runs', '--mlflow', '--experiment', exp, '--json'], { cwd: dir, env: { MLFLOW_TRACKING_URI: MLFLOW_URI } });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as Array<{ runKey: string; status: string; params: Record<string, string>; metrics: Record<string, { last: number; best: number; points: number }> }>;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!).toMatchObject({ runKey: 'abcdef1234567890', status: 'FINISHED', params: { lr: '0.1', layers: '3', optimizer: 'adam' } });
+    expect(rows[0]!.metrics.loss).toMatchObject({ last: 0.2, best: 0.2, points: 5 });
+    expect(rows[0]!.metrics.acc).toMatchObject({ last: 0.4, best: 0.4 });
     if (!process.env.DAP_TEST_MLFLOW_URI) {
       // the services' MLflow proxies artifacts to MinIO: the bytes are there
       expect(await minioKeys(`${run.experiment_id}/${run.run_id}/artifacts/`)).toEqual([

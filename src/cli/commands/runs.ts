@@ -7,10 +7,12 @@ export function register(program: Command): void {
     .description('list and compare the runs in local journals: params, last/best metrics, rank by the primary metric')
     .option('--dir <dir>', 'where the journals are (default: $DAP_JOURNAL_DIR or .dap/journal)')
     .option('--experiment <name>', 'only this experiment')
+    .option('--mlflow', 'list from the MLflow server ($MLFLOW_TRACKING_URI) instead: the experiments of experiments/*.yaml, or --experiment')
+    .option('--tracking-uri <uri>', 'MLflow server for --mlflow (default: $MLFLOW_TRACKING_URI)')
     .option('--json', 'print JSON')
-    .action(async (o: { dir?: string; experiment?: string; json?: boolean }) => {
+    .action(async (o: { dir?: string; experiment?: string; json?: boolean; mlflow?: boolean; trackingUri?: string }) => {
       const { runsOp } = await import('../../ops/runs.js');
-      const result = await runsOp({ dir: o.dir, experiment: o.experiment });
+      const result = await runsOp({ dir: o.dir, experiment: o.experiment, mlflow: o.mlflow, trackingUri: o.trackingUri });
       if (o.json) {
         process.stdout.write(JSON.stringify(result.runs.map(({ journal, ...r }) => ({ ...r, journal })), jsonNumbers, 2) + '\n');
         return;
@@ -48,7 +50,7 @@ export function formatRuns(runs: RunSummary[]): string {
         if (!s) return '';
         return m === primary ? fmt(s.best) : `${fmt(s.last)}/${fmt(s.best)}`;
       }),
-      r.shippedTo.length ? 'shipped' : 'local',
+      r.journal.startsWith('mlflow:') ? r.journal.slice(7, 15) : r.shippedTo.length ? 'shipped' : 'local',
     ]);
     out.push(`experiment ${exp}${primary ? ` (ranked by ${primary}, ${group.find((r) => r.goal)?.goal ?? 'best'})` : ''}`);
     out.push(table([header, ...rows]));
