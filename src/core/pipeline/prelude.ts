@@ -51,8 +51,11 @@ export function runPrelude(experiment: string, runs: readonly PlannedRun[], cons
   const constantNames = Object.keys(constants);
   const lines: string[] = [
     ...constantNames.map((k) => `${k}=${shQuote(constants[k] as string)}`),
-    `: "\${DAP_PARAMS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/params/$DAP_RUN.json}"`,
-    `: "\${DAP_METRICS_FILE:=\${CI_PROJECT_DIR:-.}/.dap/metrics/$DAP_RUN.jsonl}"`,
+    // the job's directory: CI_PROJECT_DIR on GitLab; gitlab-ci-local's shell executor sets
+    // CI_PROJECT_DIR to /builds/… for jobs with an image, so take where the script starts
+    `: "\${DAP_DIR:=$PWD/.dap}"`,
+    `: "\${DAP_PARAMS_FILE:=$DAP_DIR/params/$DAP_RUN.json}"`,
+    `: "\${DAP_METRICS_FILE:=$DAP_DIR/metrics/$DAP_RUN.jsonl}"`,
     `mkdir -p "$(dirname "$DAP_PARAMS_FILE")" "$(dirname "$DAP_METRICS_FILE")"`,
     `case "$DAP_RUN" in`,
   ];
@@ -69,7 +72,7 @@ export function runPrelude(experiment: string, runs: readonly PlannedRun[], cons
   lines.push(
     `*) printf 'dap: unknown DAP_RUN %s for experiment %s; regenerate the pipeline with dap generate\\n' "'$DAP_RUN'" ${shQuote(experiment)} >&2; exit 1 ;;`,
     'esac',
-    ['export DAP_RUN DAP_RUN_KEY DAP_RUN_INDEX DAP_PARAMS_FILE DAP_METRICS_FILE', ...constantNames, ...[...envNames.values()].sort()].join(' '),
+    ['export DAP_RUN DAP_RUN_KEY DAP_RUN_INDEX DAP_DIR DAP_PARAMS_FILE DAP_METRICS_FILE', ...constantNames, ...[...envNames.values()].sort()].join(' '),
   );
   return lines.join('\n') + '\n';
 }

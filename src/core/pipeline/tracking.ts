@@ -25,8 +25,8 @@ export function commandLine(input: CommandLineInput): string {
     return [
       'dap_status=0',
       `${commandWords(command, params, experiment).join(' ')} || dap_status=$?`,
-      'mkdir -p "${CI_PROJECT_DIR:-.}/.dap/status"',
-      `printf '%s\\n' "$dap_status" > "\${CI_PROJECT_DIR:-.}/.dap/status/$DAP_RUN"`,
+      'mkdir -p "$DAP_DIR/status"',
+      `printf '%s\\n' "$dap_status" > "$DAP_DIR/status/$DAP_RUN"`,
       '[ "$dap_status" -eq 0 ] || exit "$dap_status"',
     ].join('\n');
   }
