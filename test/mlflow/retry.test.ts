@@ -1,6 +1,9 @@
 // Retries: the policy (env, backoff, Retry-After), the transport with an injected fetch, and the
 // real server behind a fault-injecting proxy — afterwards every point is there exactly once.
 
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelayMs, defaultRetryPolicy, HttpTransport, parseRetryAfter, retryPolicyFromEnv } from '../../src/adapters/http/index.js';
 import { createMlflowClient, MetricPoint } from '../../src/adapters/mlflow/index.js';
@@ -84,6 +87,45 @@ describe('transport with an injected fetch', () => {
     await t.request({ method: 'GET', path: '/p' });
     // 1 s + 2 s + 4 s fit in 10 s; the next 8 s would not (sleeps are not real here, so only delays count)
     expect(slept).toEqual([1000, 2000, 4000]);
+  });
+});
+
+describe('timeouts are idle timeouts', () => {
+  async function server(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+    const srv = http.createServer(handler);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(() => r()); }) };
+  }
+  const policy = { ...defaultRetryPolicy, maxRetries: 0, timeoutMs: 1500 };
+  const body = () => Readable.from((function* () { for (let i = 0; i < 128; i++) yield Buffer.alloc(256 * 1024, i); })());
+
+  it('a long upload that keeps moving is not cut off', async () => {
+    // the server takes 32 MiB in small bites with pauses: several seconds in total, each gap well under 1.5 s
+    let received = 0;
+    const s = await server((req, res) => {
+      req.on('data', (c: Buffer) => { received += c.length; req.pause(); setTimeout(() => req.resume(), 10); });
+      req.on('end', () => res.end('{}'));
+    });
+    try {
+      const t0 = Date.now();
+      const res = await new HttpTransport({ baseUrl: s.url, retry: policy }).request({ method: 'PUT', path: '/up', body, headers: { 'Content-Length': String(32 << 20) } });
+      expect(res.status).toBe(200);
+      expect(received).toBe(32 << 20);
+      expect(Date.now() - t0).toBeGreaterThan(1500);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a server that stops reading or answering times out', async () => {
+    const s = await server((req) => { req.pause(); });
+    try {
+      const t = new HttpTransport({ baseUrl: s.url, retry: policy });
+      await expect(t.request({ method: 'PUT', path: '/up', body, headers: { 'Content-Length': String(32 << 20) } })).rejects.toThrow(/ETIMEDOUT/);
+      await expect(t.request({ method: 'GET', path: '/hang' })).rejects.toThrow(/ETIMEDOUT/);
+    } finally {
+      await s.close();
+    }
   });
 });
 

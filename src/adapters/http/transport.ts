@@ -78,6 +78,34 @@ function errorCode(err: unknown): string {
   return (err as { name?: string })?.name ?? 'EUNKNOWN';
 }
 
+function isStream(b: unknown): b is AsyncIterable<Uint8Array> {
+  return typeof b === 'object' && b !== null && Symbol.asyncIterator in b;
+}
+
+class IdleTimer {
+  private readonly ctrl = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly ms: number) {
+    this.touch();
+  }
+  get signal(): AbortSignal {
+    return this.ctrl.signal;
+  }
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.ctrl.abort(new DOMException(`no progress for ${this.ms} ms`, 'TimeoutError')), this.ms);
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+  async *watch(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of src) {
+      this.touch();
+      yield chunk;
+    }
+  }
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class HttpTransport {
@@ -126,9 +154,13 @@ export class HttpTransport {
         const auth = await this.credentials();
         if (auth) headers.Authorization = auth;
       }
-      const body = jsonBody ?? (req.body ? await req.body() : undefined);
-      const signals = [AbortSignal.timeout(this.policy.timeoutMs)];
-      if (req.signal) signals.push(req.signal);
+      const source = jsonBody ?? (req.body ? await req.body() : undefined);
+      // The timeout is an idle timeout, like the Python client's socket timeout: it restarts with
+      // every body chunk sent and ends when the response headers arrive, so a long upload or
+      // download is not cut off while it is moving.
+      const timer = new IdleTimer(this.policy.timeoutMs);
+      const body = isStream(source) ? timer.watch(source) : source;
+      const signal = req.signal ? AbortSignal.any([timer.signal, req.signal]) : timer.signal;
       let reason: string;
       let retryAfterMs: number | undefined;
       let response: Response | undefined;
@@ -137,15 +169,16 @@ export class HttpTransport {
           method: req.method,
           headers,
           body: body as BodyInit | undefined,
-          signal: AbortSignal.any(signals),
-          ...(body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array) && !(typeof body === 'string')
-            ? { duplex: 'half' }
-            : {}),
+          signal,
+          ...(isStream(body) ? { duplex: 'half' } : {}),
         } as RequestInit);
+        timer.stop();
         if (!TRANSIENT_STATUSES.has(response.status)) return response;
         reason = `HTTP ${response.status}`;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (err) {
+        timer.stop();
+        (source as { destroy?: () => void } | undefined)?.destroy?.(); // close a half-read file now
         if (req.signal?.aborted) throw err;
         reason = errorCode(err);
         if (attempt > maxRetries || spent() >= this.policy.maxTotalMs) {
