@@ -36,7 +36,7 @@ export interface GenerateOptions {
   images?: ImagesLock;
   /** default: dap's package version */
   version?: string;
-  /** default: the `yaml` + `ajv` lint of every file before writing (off only for benchmarks' baselines) */
+  /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
 }
 

@@ -54,7 +54,3 @@ export function emitYaml(obj: unknown): string {
   const doc = new YAML.Document(markRisky(obj), { version: '1.1', aliasDuplicateObjects: false });
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
-
-export function emitPipeline(doc: PipelineDoc, header: string): string {
-  return header + emitYaml(toPlainObject(doc));
-}
