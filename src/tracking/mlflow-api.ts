@@ -7,6 +7,8 @@ export interface MlflowRunInfo {
   startTime: number;
   artifactUri?: string;
   status?: string;
+  /** the run's tags (search results carry them) */
+  tags?: Record<string, string>;
 }
 
 export interface MlflowWireMetric { key: string; value: number | string; timestamp: number; step: number }

@@ -22,12 +22,15 @@ export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
     getOrCreateExperiment: (name) => guard(async () => (await client.experiments.getOrCreate(name)).experiment_id),
     searchRuns: (experimentId, filter) => guard(async () => {
       const out: MlflowRunInfo[] = [];
-      for await (const run of client.runs.searchAll({ experimentIds: [experimentId], filter, maxResults: 1000, viewType: 'ACTIVE_ONLY' })) out.push(info(run.info));
+      for await (const run of client.runs.searchAll({ experimentIds: [experimentId], filter, maxResults: 1000, viewType: 'ACTIVE_ONLY' })) {
+        out.push({ ...info(run.info), tags: Object.fromEntries((run.data?.tags ?? []).map((t) => [t.key, t.value])) });
+      }
       return out;
     }),
-    createRun: (req) => guard(async () => info((await client.runs.create({
-      experimentId: req.experimentId, runName: req.runName, startTime: req.startTime, tags: Object.fromEntries(req.tags.map((t) => [t.key, t.value])),
-    })).info)),
+    createRun: (req) => guard(async () => {
+      const tags = Object.fromEntries(req.tags.map((t) => [t.key, t.value]));
+      return { ...info((await client.runs.create({ experimentId: req.experimentId, runName: req.runName, startTime: req.startTime, tags })).info), tags };
+    }),
     deleteRun: (runId) => guard(() => client.runs.delete(runId)),
     logBatch: (runId, batch) => guard(async () => {
       await client.runs.logBatch(runId, {

@@ -7,6 +7,8 @@ import type { Batch, RunRef, TrackingSink } from './sink.js';
 // machine all land in the same run.
 
 export const IDENTITY_TAG = 'dap.identity';
+/** ms when dap created the run: orders concurrent creators (start_time is the journal's, equal for copies) */
+export const CREATED_TAG = 'dap.created_at';
 
 export interface MlflowSinkOptions {
   /** wait before the confirming search, so a concurrent creator's run is visible (ms) */
@@ -30,10 +32,11 @@ export class MlflowSink implements TrackingSink {
       experimentId,
       runName: open.runName,
       startTime: open.time,
-      tags: [{ key: IDENTITY_TAG, value: open.identity }],
+      tags: [{ key: IDENTITY_TAG, value: open.identity }, { key: CREATED_TAG, value: String(Date.now()) }],
     });
-    // Two creators at once (two shippers of the same journal): after a settle delay both see both
-    // runs and agree on the oldest (start time, then run id); the loser deletes its own.
+    // Two creators at once (e.g. two shippers of copies of one journal): after a settle delay, each
+    // looks again and all agree on the earliest created run (dap.created_at, then run id) — a creator
+    // that saw only its own run was the earlier one. The loser deletes its own run.
     await new Promise((r) => setTimeout(r, this.opts.settleMs ?? 300));
     const all = await this.api.searchRuns(experimentId, filter);
     const winner = oldest(all.some((r) => r.runId === mine.runId) ? all : [...all, mine]);
@@ -70,7 +73,8 @@ export class MlflowSink implements TrackingSink {
 }
 
 function oldest(runs: MlflowRunInfo[]): MlflowRunInfo {
-  return [...runs].sort((a, b) => a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))[0]!;
+  const created = (r: MlflowRunInfo) => Number(r.tags?.[CREATED_TAG] ?? 0) || 0;
+  return [...runs].sort((a, b) => created(a) - created(b) || a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))[0]!;
 }
 
 function toRef(r: MlflowRunInfo): RunRef {
