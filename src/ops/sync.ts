@@ -4,6 +4,7 @@ import { UnavailableError, UsageError } from '../errors.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
+import { clearForeignLocks } from '../tracking/lock.js';
 import { RejectedError, type TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
 import { importForeignRuns } from '../tracking/foreign-runs.js';
@@ -70,7 +71,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     const root = path.resolve(cwd, opts.fromArtifacts);
     if (!fs.existsSync(root)) throw new UsageError(`${opts.fromArtifacts} does not exist`, 'pass the directory the job artifacts were unpacked into');
     const imported = await importForeignRuns(root, { env, cwd, say });
-    files.push(...findJournals(root), ...imported.filter((f) => !files.includes(f)));
+    const found = [...findJournals(root), ...imported];
+    clearForeignLocks(found);
+    files.push(...found);
   }
   if (!opts.pipeline && !opts.fromArtifacts) {
     const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];

@@ -84,3 +84,24 @@ function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Removes locks under `root` held by other hosts. For unpacked job artifacts only: a snapshot of
+ * another machine's .dap/ can hold a lock left by a job that died, and nobody there can release it.
+ */
+export function clearForeignLocks(journalFiles: readonly string[]): number {
+  let n = 0;
+  for (const j of journalFiles) {
+    const file = lockPath(j);
+    try {
+      const info = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
+      if (info.host !== os.hostname()) {
+        fs.unlinkSync(file);
+        n++;
+      }
+    } catch {
+      // no lock, or half-written: tryLock's own staleness rules apply
+    }
+  }
+  return n;
+}

@@ -108,6 +108,11 @@ describe('dap sync against the real MLflow', () => {
       fs.writeFileSync(path.join(project, '.dap/metrics', `${id}.jsonl`), [0, 1, 2].map((s) => JSON.stringify({ step: s, loss: Number(r.params.lr) / (s + 1) })).join('\n') + '\nnot json\n');
       fs.writeFileSync(path.join(project, '.dap/status', id), r.index === 0 ? '0\n' : '1\n');
     }
+    // a tracked job's journal in the same artifacts, with a lock its (dead) job on another runner left behind
+    const tracked = await journaledRun(exp, { STEPS: '2' });
+    fs.cpSync(path.join(tracked, '.dap/journal'), path.join(project, '.dap/journal'), { recursive: true });
+    const jfile = fs.readdirSync(path.join(project, '.dap/journal')).find((f) => f.endsWith('.jsonl'))!;
+    fs.writeFileSync(path.join(project, '.dap/journal', jfile.replace('.jsonl', '.lock')), JSON.stringify({ host: 'runner-elsewhere', pid: 1, time: Date.now() }));
     const fresh = tmpDir('foreign-retry');
     fs.cpSync(project, fresh, { recursive: true });
     const env = { MLFLOW_TRACKING_URI: MLFLOW_URI, CI_PIPELINE_ID: '555', CI_PIPELINE_CREATED_AT: '2026-01-02T03:04:05Z', CI_COMMIT_SHA: 'abc123' };
@@ -118,7 +123,8 @@ describe('dap sync against the real MLflow', () => {
     const r2 = await dap(['sync', '--from-artifacts', '.dap'], { cwd: fresh, env });
     expect(r2.code, r2.stderr).toBe(0);
     const back = await readBack(exp);
-    expect(back.count).toBe(2);
+    expect(back.count).toBe(3);
+    expect(back.runs.filter((x) => x.tags['dap.tracked_by'] === undefined).map((x) => x.history.loss!.length)).toEqual([2]);
     const byIndex = new Map(back.runs.map((x) => [x.tags['dap.run_index'], x]));
     expect(byIndex.get('0')!.status).toBe('FINISHED');
     expect(byIndex.get('1')!.status).toBe('FAILED');
