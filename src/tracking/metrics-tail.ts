@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+const MAX_READ = 4 * 1024 * 1024;
 
 // Follows a file another process appends to (the training job's $DAP_METRICS_FILE) by polling:
 // inotify is not reliable on the overlay and network filesystems CI jobs run on. Only complete
@@ -9,6 +12,8 @@ export class FileTail {
   private partial = '';
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
+  /** keeps a multi-byte character split across two reads intact */
+  private decoder = new StringDecoder('utf8');
 
   constructor(
     private readonly file: string,
@@ -63,17 +68,23 @@ export class FileTail {
         // truncated or replaced: start over (points already read stay read)
         this.offset = 0;
         this.partial = '';
+        this.decoder = new StringDecoder('utf8');
       }
-      if (size === this.offset) return 0;
-      const buf = Buffer.alloc(size - this.offset);
-      const n = fs.readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset += n;
-      const text = this.partial + buf.subarray(0, n).toString('utf8');
-      const parts = text.split('\n');
-      this.partial = parts.pop() ?? '';
-      const lines = parts.filter((l) => l.trim() !== '');
-      if (lines.length) this.onLines(lines);
-      return lines.length;
+      let handed = 0;
+      // bounded reads: a process that writes gigabytes at once must not need as much memory here
+      while (size > this.offset) {
+        const buf = Buffer.alloc(Math.min(size - this.offset, MAX_READ));
+        const n = fs.readSync(fd, buf, 0, buf.length, this.offset);
+        if (n === 0) break;
+        this.offset += n;
+        const text = this.partial + this.decoder.write(buf.subarray(0, n));
+        const parts = text.split('\n');
+        this.partial = parts.pop() ?? '';
+        const lines = parts.filter((l) => l.trim() !== '');
+        if (lines.length) this.onLines(lines);
+        handed += lines.length;
+      }
+      return handed;
     } finally {
       fs.closeSync(fd);
     }

@@ -98,6 +98,19 @@ describe('file tail', () => {
     tail.stop();
     expect(got).toEqual(['a', 'bc', 'd']);
   });
+
+  it('keeps a multi-byte character split between two writes', () => {
+    const dir = tmpDir('tail-utf8');
+    const file = path.join(dir, 'm.jsonl');
+    const got: string[] = [];
+    const tail = new FileTail(file, (l) => got.push(...l));
+    const bytes = Buffer.from('{"größe":1}\n', 'utf8');
+    fs.writeFileSync(file, bytes.subarray(0, 5)); // ends inside "ö"
+    tail.poll();
+    fs.appendFileSync(file, bytes.subarray(5));
+    tail.stop();
+    expect(got).toEqual(['{"größe":1}']);
+  });
 });
 
 describe('artifacts and job context', () => {
