@@ -70,7 +70,10 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   let lineNo = 0;
   const tail = new FileTail(ctx.metricsFile, (lines) => {
     const points = lines.flatMap((l) => collector.fromJsonLine(l, `${metricsWhere}:${++lineNo}`));
-    if (points.length) journal([{ t: 'metrics', points }]);
+    // events of bounded size, so a burst of output never makes one huge journal line
+    const events: JournalEvent[] = [];
+    for (let i = 0; i < points.length; i += 5000) events.push({ t: 'metrics', points: points.slice(i, i + 5000) });
+    journal(events);
   });
   tail.skipExisting();
   tail.start();

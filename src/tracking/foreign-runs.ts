@@ -94,7 +94,7 @@ function writeJournal(dir: string, identity: string, run: string, info: PlannedR
       time: base, workdir: opts.cwd, primary: info.primary, goal: info.goal },
     { t: 'params', params },
     { t: 'tags', tags },
-    ...(points.length ? [{ t: 'metrics', points } as JournalEvent] : []),
+    ...chunk(points, 5000).map((c): JournalEvent => ({ t: 'metrics', points: c })),
     { t: 'status', status, time: Math.max(tick, base), ...(Number.isNaN(exit) ? {} : { exitCode: exit }) },
   ];
   const w = JournalWriter.open(dir, identity);
@@ -143,6 +143,12 @@ function findDapDirs(root: string): string[] {
   };
   walk(root, 0);
   return [...new Set(out)];
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function safeList(dir: string): string[] {

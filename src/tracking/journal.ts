@@ -97,7 +97,10 @@ export function readJournal(file: string, from = 0, maxBytes = 8 * 1024 * 1024):
       if (n === 0) break;
       got += n;
     }
-    return parseLines(buf.subarray(0, got), from);
+    const parsed = parseLines(buf.subarray(0, got), from);
+    // one line longer than the window: widen it rather than stall
+    if (parsed.end === from && got === len && from + len < size) return readJournal(file, from, maxBytes * 2);
+    return parsed;
   } finally {
     fs.closeSync(fd);
   }

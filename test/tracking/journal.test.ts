@@ -49,6 +49,19 @@ describe('journal', () => {
     expect(all.badLines).toBe(1);
   });
 
+  it('reads a line longer than the read window', () => {
+    const dir = tmpDir('longline');
+    const w = JournalWriter.open(dir, 'long');
+    const points = Array.from({ length: 3000 }, (_, i) => ({ k: 'm', v: i, s: i, ts: i }));
+    w.append([open('long', dir), { t: 'metrics', points }, { t: 'status', status: 'FINISHED', time: 1 }]);
+    w.close();
+    const r = readJournal(w.file, 0, 1024);
+    expect(r.entries.map((e) => e.event.t)).toEqual(['open']);
+    const r2 = readJournal(w.file, r.end, 1024);
+    expect(r2.entries.map((e) => e.event.t)[0]).toBe('metrics');
+    expect(readWholeJournal(w.file).entries).toHaveLength(3);
+  });
+
   it('cursor: per destination, atomic, unreadable = start over', () => {
     const dir = tmpDir('cursor');
     const file = path.join(dir, 'j.jsonl');
