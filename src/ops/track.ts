@@ -196,7 +196,8 @@ async function startLiveShipping(ctx: JobContext, opts: TrackOptions, say: (l: s
         if (shipper.rejected.length) say(`dap track: MLflow rejected ${shipper.rejected.length} batch(es); see warnings above`);
         return true;
       } catch (e) {
-        say(`dap track: warning: could not ship to MLflow: ${(e as Error).message}`);
+        // the same failure as at the start was already reported
+        if ((e as Error).message !== down) say(`dap track: warning: could not ship to MLflow: ${(e as Error).message}`);
         return false;
       } finally {
         shipper.close();

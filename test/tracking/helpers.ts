@@ -10,8 +10,8 @@ export const cliBin = path.join(repoRoot, 'dist/cli/bin.js');
 /** the port scripts/services.sh gives MLflow (override only to point at another real server) */
 export const MLFLOW_URI = process.env.DAP_TEST_MLFLOW_URI ?? 'http://127.0.0.1:55000';
 export const PYTHON = process.env.DAP_MLFLOW_PYTHON ?? path.join(os.homedir(), '.cache/dap/mlflow-venv/bin/python');
-/** nothing listens here: a tracking server that is down */
-export const DEAD_URI = 'http://127.0.0.1:9';
+/** nothing listens here (connection refused): a tracking server that is down */
+export const DEAD_URI = 'http://127.0.0.1:55099';
 
 export async function requireMlflow(): Promise<void> {
   try {

@@ -84,7 +84,7 @@ describe('dap sync against the real MLflow', () => {
     const dir = await journaledRun(exp);
     const r = await dap(['sync'], { cwd: dir, env: { MLFLOW_TRACKING_URI: DEAD_URI, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1' } });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/dap: MLflow at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    expect(r.stderr).toMatch(/dap: MLflow at http:\/\/127\.0\.0\.1:55099 is unreachable/);
     expect(r.stderr).toMatch(/hint: /);
     expect(fs.readdirSync(path.join(dir, '.dap/journal')).some((f) => f.endsWith('.jsonl'))).toBe(true);
   });

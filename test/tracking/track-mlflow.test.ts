@@ -189,7 +189,7 @@ describe('dap track against the real MLflow', () => {
     const dir = jobDir();
     const r = await dap(['track', '--', 'python3', 'train.py'], { cwd: dir, env: { ...ciEnv(exp), MLFLOW_TRACKING_URI: DEAD_URI } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/MLflow at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    expect(r.stderr).toMatch(/MLflow at http:\/\/127\.0\.0\.1:55099 is unreachable/);
     expect(r.stderr).toMatch(/ship it later with `dap sync/);
     expect(fs.readdirSync(path.join(dir, '.dap/journal')).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
 
