@@ -13,6 +13,7 @@ beforeAll(async () => {
   await removeProjectContainers();
   await addEnvironment(sb, 'broken', 'base: local/debian:bookworm\napt: [git]\njupyterr: true\n');
   await addEnvironment(sb, 'failing', 'dap: false\nssh: true\ndockerfile:\n  - RUN echo about-to-fail && ls /nonexistent-dir && exit 7\n');
+  await addEnvironment(sb, 'gpuenv', 'dap: false\nssh: true\ngpu: true\n');
   await addEnvironment(sb, 'nobase', 'base: local/does-not-exist:1\ndap: false\n');
 });
 afterAll(async () => {
@@ -69,6 +70,14 @@ describe('dap env: bad input', () => {
     } finally {
       srv.close();
     }
+    expect(await projectContainers()).toEqual([]);
+  });
+
+  it('GPU asked for on an engine without GPUs: the DeviceRequest is refused, nothing left behind', async () => {
+    const r = run(['env', 'up', 'gpuenv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/GPU passthrough failed: .*could not select device driver/);
+    expect(r.stderr).toContain('NVIDIA container toolkit');
     expect(await projectContainers()).toEqual([]);
   });
 

@@ -66,8 +66,11 @@ export async function buildEnvironment(c: EnvOpsContext, name: string): Promise<
     }, progressPrinter(c.log, c.verbose ?? false));
     if (state.error) {
       const tail = state.tail.length ? `\n--- last lines of the step ---\n${state.tail.join('\n')}\n---` : '';
+      const tls = /CERTIFICATE_VERIFY_FAILED|self[- ]signed certificate/i.test(state.tail.join('\n'));
       throw new DapError(`build of environment ${name} failed at ${state.step ?? 'the first step'}: ${state.error.trim()}${tail}`, {
-        hint: `fix environments/${name}/ and run \`dap env build ${name}\` again; \`dap env render ${name}\` shows the Dockerfile`,
+        hint: tls
+          ? 'TLS to the package index failed inside the build: behind a TLS-intercepting proxy, set DAP_BUILD_CA_CERTS=/path/to/proxy-ca.crt (colon-separated list) so pip trusts it'
+          : `fix environments/${name}/ and run \`dap env build ${name}\` again; \`dap env render ${name}\` shows the Dockerfile`,
       });
     }
   } finally {
