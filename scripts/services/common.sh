@@ -77,7 +77,17 @@ http_ok() { curl -fsS --max-time 3 -o /dev/null "$1" 2>/dev/null; }
 
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Stops a process group started with setsid (pid file holds the leader); TERM, then KILL after a grace period.
+# Starts "$@" as the leader of a new session, so `down` can stop its whole process group, and
+# records the leader's pid (correct also when setsid must fork because we already lead a group).
+spawn_detached() {
+  local pidfile=$1 log=$2; shift 2
+  rm -f "$pidfile"
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
+  for _ in $(seq 1 50); do [ -s "$pidfile" ] && return 0; sleep 0.1; done
+  die "could not start $*"
+}
+
+# Stops a process group started with spawn_detached (pid file holds the leader); TERM, then KILL after a grace period.
 stop_group() {
   local name=$1 pidfile=$2
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; return 0; fi

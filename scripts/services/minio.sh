@@ -22,10 +22,10 @@ minio_up() {
     say "minio already running on 127.0.0.1:$MINIO_PORT"
   else
     pid_alive "$MINIO_PID" && stop_group minio "$MINIO_PID"
-    MINIO_ROOT_USER="$DAP_MINIO_ACCESS_KEY" MINIO_ROOT_PASSWORD="$DAP_MINIO_SECRET_KEY" MINIO_BROWSER=on \
-      setsid "$MINIO_BIN" server "$MINIO_DATA" --address "127.0.0.1:$MINIO_PORT" \
-      --console-address "127.0.0.1:$MINIO_CONSOLE_PORT" >>"$MINIO_LOG" 2>&1 </dev/null &
-    echo $! >"$MINIO_PID"
+    ( # credentials through the environment, never argv
+      export MINIO_ROOT_USER="$DAP_MINIO_ACCESS_KEY" MINIO_ROOT_PASSWORD="$DAP_MINIO_SECRET_KEY" MINIO_BROWSER=on
+      spawn_detached "$MINIO_PID" "$MINIO_LOG" "$MINIO_BIN" server "$MINIO_DATA" --address "127.0.0.1:$MINIO_PORT" --console-address "127.0.0.1:$MINIO_CONSOLE_PORT"
+    )
     WAIT_PIDFILE="$MINIO_PID" wait_for minio 60 "$MINIO_LOG" minio_ready
     say "minio started on 127.0.0.1:$MINIO_PORT, console 127.0.0.1:$MINIO_CONSOLE_PORT (log $MINIO_LOG)"
   fi

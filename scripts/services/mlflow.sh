@@ -23,18 +23,19 @@ mlflow_venv() {
 
 mlflow_start() {
   pid_alive "$MLFLOW_PID" && stop_group mlflow "$MLFLOW_PID"
-  # The database password reaches libpq through PGPASSFILE, MinIO's through AWS_* env: never argv.
-  # Background job runners (huey) are off: dap does not use MLflow jobs and they cost CPU.
-  PGPASSFILE="$STATE/pgpass" \
-  MLFLOW_S3_ENDPOINT_URL="http://127.0.0.1:$MINIO_PORT" \
-  AWS_ACCESS_KEY_ID="$DAP_MINIO_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$DAP_MINIO_SECRET_KEY" AWS_DEFAULT_REGION=us-east-1 \
-  MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
-    setsid "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers "${DAP_MLFLOW_WORKERS:-1}" \
+  # The database password reaches libpq through PGPASSFILE, MinIO's through exported AWS_* variables:
+  # never argv. Background job runners (huey) are off: dap does not use MLflow jobs and they cost
+  # CPU. One worker by default (2-core machines); DAP_MLFLOW_WORKERS changes it.
+  (
+  export PGPASSFILE="$STATE/pgpass" MLFLOW_S3_ENDPOINT_URL="http://127.0.0.1:$MINIO_PORT"
+  export AWS_ACCESS_KEY_ID="$DAP_MINIO_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$DAP_MINIO_SECRET_KEY" AWS_DEFAULT_REGION=us-east-1
+  export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
+  spawn_detached "$MLFLOW_PID" "$MLFLOW_LOG" \
+    "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers "${DAP_MLFLOW_WORKERS:-1}" \
       --backend-store-uri "postgresql+psycopg2://$DAP_PG_USER@127.0.0.1:$PG_PORT/mlflow" \
       --artifacts-destination "s3://$MINIO_BUCKET/" --serve-artifacts \
-      --allowed-hosts "127.0.0.1:$MLFLOW_PORT,localhost:$MLFLOW_PORT${DAP_MLFLOW_EXTRA_ALLOWED_HOSTS:+,$DAP_MLFLOW_EXTRA_ALLOWED_HOSTS}" \
-      >>"$MLFLOW_LOG" 2>&1 </dev/null &
-  echo $! >"$MLFLOW_PID"
+      --allowed-hosts "127.0.0.1:$MLFLOW_PORT,localhost:$MLFLOW_PORT${DAP_MLFLOW_EXTRA_ALLOWED_HOSTS:+,$DAP_MLFLOW_EXTRA_ALLOWED_HOSTS}"
+  )
   WAIT_PIDFILE="$MLFLOW_PID" wait_for mlflow 180 "$MLFLOW_LOG" mlflow_ready
   say "mlflow $MLFLOW_VERSION started on http://127.0.0.1:$MLFLOW_PORT, ${DAP_MLFLOW_WORKERS:-1} worker(s) (log $MLFLOW_LOG)"
 }
