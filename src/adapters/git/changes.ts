@@ -19,7 +19,15 @@ export async function changedFilesSince(root: string, ref: string): Promise<stri
       hint: 'fetch it first (in CI: git fetch origin <branch>; shallow clones may need GIT_DEPTH: 0)',
     });
   }
-  const committed = (await git.diff(['--name-only', '--no-renames', `${ref}...HEAD`])).split('\n');
+  let committed: string[];
+  try {
+    committed = (await git.diff(['--name-only', '--no-renames', `${ref}...HEAD`])).split('\n');
+  } catch (err) {
+    throw new DapError(`--changed-since: cannot diff ${ref}...HEAD: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'the merge base is probably missing: fetch more history (in CI: GIT_DEPTH: 0, or git fetch --unshallow)',
+      cause: err,
+    });
+  }
   const status = await git.status();
   const local = status.files.flatMap((f) => [f.path, ...(f.from ? [f.from] : [])]);
   const rootAbs = path.resolve(root);
