@@ -69,7 +69,7 @@ PidFile /run/sshd.pid
 CFG
 fi
 
-if [ "\${DAP_JUPYTER:-0}" = 1 ]; then
+start_jupyter() {
   j=""
   for sub in lab server notebook; do
     if command -v "jupyter-$sub" >/dev/null 2>&1; then j="jupyter-$sub"; break; fi
@@ -79,11 +79,16 @@ if [ "\${DAP_JUPYTER:-0}" = 1 ]; then
   elif [ -z "\${JUPYTER_TOKEN:-}" ]; then
     say "no JUPYTER_TOKEN given; not starting Jupyter without a token"
   else
+    say "starting $j on port ${JUPYTER_PORT}"
     # the token comes from JUPYTER_TOKEN (read by Jupyter itself), never from argv (visible in ps)
-    setpriv --reuid="$uid" --regid="$gid" --init-groups env HOME="$home" USER="$user" \\
-      "$j" --ip=0.0.0.0 --port=${JUPYTER_PORT} --no-browser --ServerApp.root_dir=${WORKSPACE_DIR} &
-    say "started $j on port ${JUPYTER_PORT}"
+    exec setpriv --reuid="$uid" --regid="$gid" --init-groups env HOME="$home" USER="$user" \\
+      "$j" --ip=0.0.0.0 --port=${JUPYTER_PORT} --no-browser --ServerApp.root_dir=${WORKSPACE_DIR}
   fi
+}
+if [ "\${DAP_JUPYTER:-0}" = 1 ]; then
+  # after sshd is up: on small machines Jupyter's start would otherwise delay the first login
+  ( if [ "\${DAP_SSH:-1}" = 1 ]; then i=0; while [ ! -s /run/sshd.pid ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.05; done; fi
+    start_jupyter ) &
 fi
 
 if [ "\${DAP_SSH:-1}" = 1 ]; then

@@ -55,7 +55,12 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   if (!env.ssh) throw new DapError(`environment ${name} has ssh: false; dev containers are reached over SSH`, { hint: 'set ssh: true in its environment.yaml' });
 
   const cname = containerName(c.project.name, name);
-  const existing = await findContainer(c.engine, cname);
+  const vols = volumeNames(c.project.name, name);
+  const labels = { [LABEL_MANAGED]: 'true', [LABEL_ENV]: name, [LABEL_PROJECT]: c.project.name };
+  // independent engine round trips, at once
+  const [existing] = await Promise.all([
+    findContainer(c.engine, cname), ensureVolume(c.engine, vols.workspace, labels), ensureVolume(c.engine, vols.state, labels),
+  ]);
   if (existing) {
     // replace it: a fresh token and the current image; the volumes keep the files and host keys
     c.log.write(`replacing the existing container ${cname}\n`);
@@ -69,10 +74,6 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   const sshPort = opts.sshPort ?? await freePort();
   const jupyterPort = env.jupyter ? opts.jupyterPort ?? await freePort() : undefined;
   const token = env.jupyter ? randomBytes(24).toString('hex') : undefined;
-  const vols = volumeNames(c.project.name, name);
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_ENV]: name, [LABEL_PROJECT]: c.project.name };
-  await ensureVolume(c.engine, vols.workspace, labels);
-  await ensureVolume(c.engine, vols.state, labels);
 
   const uid = process.getuid?.() ?? 1000;
   const gid = process.getgid?.() ?? 1000;
