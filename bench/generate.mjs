@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchGenerate, writeBenchProject } from '../dist/ops/generate-bench.js';
 
-const [specs = 100, side = 10, iterations = 9] = process.argv.slice(2).map(Number);
+const [specs = 100, side = 10, iterations = 15] = process.argv.slice(2).map(Number);
 const f = (ms) => `${ms.toFixed(0)} ms`;
 
 const r = await benchGenerate({ specs, side, iterations });

@@ -62,7 +62,7 @@ export async function writeBenchProject(specs = 100, side = 10): Promise<string>
 export async function benchGenerate(opts: BenchOptions = {}): Promise<BenchResult> {
   const specs = opts.specs ?? 100;
   const side = opts.side ?? 10;
-  const iterations = opts.iterations ?? 9;
+  const iterations = opts.iterations ?? 15;
   const root = await writeBenchProject(specs, side);
   try {
 

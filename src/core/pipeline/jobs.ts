@@ -1,7 +1,7 @@
 // Experiment plan -> GitLab jobs: one job per (lane, chunk), each a parallel:matrix over DAP_RUN.
 
 import type { ExperimentPlan, PlannedRun } from '../plan/types.js';
-import { runPrelude, runId } from './prelude.js';
+import { paramEnvNames, runPrelude, runId } from './prelude.js';
 import { commandLine } from './tracking.js';
 import type { Job, Limits, RetryPolicy } from './types.js';
 
@@ -86,7 +86,8 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
   const base = experimentJobName(spec.name);
   const { image, dapInside, digest, warning } = chooseImage(exp, opts.images);
   const tracked = opts.tracking && dapInside;
-  const params = new Set(runs.flatMap((r) => Object.keys(r.params)));
+  const envNames = paramEnvNames(spec.name, runs);
+  const params = new Set(envNames.keys());
   const needsSync = opts.tracking && !dapInside;
   const line = commandLine({ experiment: spec.name, command: spec.command, params, tracked, recordStatus: needsSync });
   const capped = exp.maxParallel !== undefined && exp.maxParallel < runs.length;
@@ -122,7 +123,7 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
       if (capped) job.resource_group = `dap-${spec.name}-${lane + 1}`;
       job.variables = { ...variables };
       job.parallel = { matrix: [{ DAP_RUN: chunk.map(runId) }] };
-      job.script = [runPrelude(spec.name, chunk, constants), line];
+      job.script = [runPrelude(spec.name, chunk, constants, envNames), line];
       job.artifacts = { ...artifacts, paths: [...artifacts.paths] };
       jobs.push([jobName(base, lane, lanes, part, chunks.length), job]);
     });

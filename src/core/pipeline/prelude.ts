@@ -18,9 +18,12 @@ export function runId(run: PlannedRun): string {
  * JSON's shortest form. Params are flat scalars, so a sorted JSON.stringify gives the same bytes, faster.
  */
 export function canonicalParamsJson(params: Record<string, Scalar>, sortedNames: readonly string[] = Object.keys(params).sort()): string {
-  const sorted: Record<string, Scalar> = {};
-  for (const k of sortedNames) if (params[k] !== undefined) sorted[k] = params[k] as Scalar;
-  return JSON.stringify(sorted);
+  let out = '';
+  for (const k of sortedNames) {
+    const v = params[k];
+    if (v !== undefined) out += `${out ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  return `{${out}}`;
 }
 
 /** Every DAP_PARAM_* name used by these runs, checking that no two params map to the same name. */
@@ -46,8 +49,13 @@ export function paramEnvNames(experiment: string, runs: readonly PlannedRun[]): 
  * `constants`: per-job values (tracking experiment, spec file, …) set as quoted shell literals
  * here rather than as GitLab `variables:`, where GitLab would expand any `$` in them.
  */
-export function runPrelude(experiment: string, runs: readonly PlannedRun[], constants: Record<string, string> = {}): string {
-  const envNames = paramEnvNames(experiment, runs);
+export function runPrelude(
+  experiment: string,
+  runs: readonly PlannedRun[],
+  constants: Record<string, string> = {},
+  /** paramEnvNames over all the experiment's runs, when the caller has it already */
+  envNames: Map<string, string> = paramEnvNames(experiment, runs),
+): string {
   const constantNames = Object.keys(constants);
   const lines: string[] = [
     ...constantNames.map((k) => `${k}=${shQuote(constants[k] as string)}`),
@@ -65,7 +73,7 @@ export function runPrelude(experiment: string, runs: readonly PlannedRun[], cons
     lines.push(`  DAP_RUN_KEY=${shQuote(run.key)}; DAP_RUN_INDEX=${shQuote(String(run.index))}`);
     for (const p of names) {
       const value = run.params[p];
-      if (value !== undefined) lines.push(`  ${envNames.get(p)}=${shQuote(paramText(value))}`);
+      if (value !== undefined) lines.push(`  ${envNames.get(p)}=${typeof value === 'string' ? shQuote(value) : `'${paramText(value)}'`}`);
     }
     lines.push(`  printf '%s' ${shQuote(canonicalParamsJson(run.params, names))} > "$DAP_PARAMS_FILE" ;;`);
   }
