@@ -10,7 +10,8 @@ SECRETS="$STATE/secrets.env"
 PG_PORT=55432
 MINIO_PORT=59000
 MINIO_CONSOLE_PORT=59001
-MLFLOW_PORT=55000
+# DAP_MLFLOW_PORT runs an extra MLflow on another port (same Postgres and MinIO), e.g. for tests that restart it.
+MLFLOW_PORT=${DAP_MLFLOW_PORT:-55000}
 MINIO_BUCKET=mlflow
 
 MLFLOW_VERSION=3.17.2 # the version these scripts and the REST client were verified against

@@ -2,8 +2,9 @@
 # SQLAlchemy 2.1 maps postgresql:// to psycopg 3, so the URI names psycopg2 (what the venv has).
 # No --default-artifact-root: clients then upload through the server and need no MinIO credentials.
 
-MLFLOW_LOG="$LOGS/mlflow.log"
-MLFLOW_PID="$RUN/mlflow.pid"
+MLFLOW_SUFFIX=$([ "$MLFLOW_PORT" = 55000 ] || echo "-$MLFLOW_PORT")
+MLFLOW_LOG="$LOGS/mlflow$MLFLOW_SUFFIX.log"
+MLFLOW_PID="$RUN/mlflow$MLFLOW_SUFFIX.pid"
 
 mlflow_ready() { http_ok "http://127.0.0.1:$MLFLOW_PORT/health"; }
 
