@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnavailableError, UsageError } from '../errors.js';
 import type { JournalEvent, RunStatus } from '../tracking/events.js';
-import { JournalWriter } from '../tracking/journal.js';
+import { JournalWriter, journalFileName } from '../tracking/journal.js';
+import { cursorPath } from '../tracking/cursor.js';
 import { jobContext, type JobContext, type TrackFlags } from '../tracking/job-context.js';
 import { MetricCollector, WarningCounter } from '../tracking/metric-collector.js';
 import { readMetricFile } from '../tracking/metric-files.js';
@@ -45,6 +46,7 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   const say = (line: string) => stderr.write(line.endsWith('\n') ? line : line + '\n');
   const ctx = jobContext(env, opts, opts.cwd ?? process.cwd(), opts.command);
 
+  const fresh = !fs.existsSync(path.join(ctx.journalDir, journalFileName(ctx.identity)));
   const writer = JournalWriter.open(ctx.journalDir, ctx.identity);
   const journal = (events: JournalEvent[]) => writer.append(events);
   journal([
@@ -60,6 +62,8 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   if (!live.runId && ctx.requireTracking) {
     writer.close();
     live.close();
+    // the command never ran: leave no journal that would later ship an empty run
+    if (fresh) for (const f of [writer.file, cursorPath(writer.file)]) fs.rmSync(f, { force: true });
     throw new UnavailableError(`tracking is required (--require-tracking / DAP_TRACKING_REQUIRED) but ${live.why ?? 'no tracking server is configured'}`, 'check MLFLOW_TRACKING_URI and that the server is up; the command was not run');
   }
 

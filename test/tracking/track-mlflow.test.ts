@@ -193,9 +193,12 @@ describe('dap track against the real MLflow', () => {
     expect(r.stderr).toMatch(/ship it later with `dap sync/);
     expect(fs.readdirSync(path.join(dir, '.dap/journal')).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
 
-    const strict = await dap(['track', '--require-tracking', '--', 'python3', 'train.py'], { cwd: jobDir(), env: { ...ciEnv(exp), MLFLOW_TRACKING_URI: DEAD_URI } });
+    const strictDir = jobDir();
+    const strict = await dap(['track', '--require-tracking', '--', 'python3', 'train.py'], { cwd: strictDir, env: { ...ciEnv(exp), MLFLOW_TRACKING_URI: DEAD_URI } });
     expect(strict.code).toBe(3);
     expect(strict.stderr).toMatch(/tracking is required/);
+    expect(fs.existsSync(path.join(strictDir, 'out'))).toBe(false); // the command did not run
+    expect(fs.readdirSync(path.join(strictDir, '.dap/journal')).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
   });
 
   it('the server drops exact duplicate points (what "nothing duplicated" rests on), not points that differ', async () => {
