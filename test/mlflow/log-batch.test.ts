@@ -2,7 +2,7 @@
 // NaN/±Inf as MLflow stores them, and server-side dedup of exactly re-sent points.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMlflowClient, LIMITS, MetricPoint, planLogBatch } from '../../src/adapters/mlflow/index.js';
+import { createMlflowClient, LIMITS, MetricPoint, MlflowValidationError, planLogBatch } from '../../src/adapters/mlflow/index.js';
 import { DapError } from '../../src/errors.js';
 import { pyRunView, requireMlflow, trackingUri, uniqueName } from './support/services.js';
 
@@ -78,6 +78,7 @@ describe('validation', () => {
     const runId = await newRun();
     const metrics = [...points('good', 5), { key, value: 1, timestamp: 1, step: 0 }];
     const err = await client.runs.logBatch(runId, { metrics }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowValidationError);
     expect(err).toBeInstanceOf(DapError);
     expect((err as Error).message).toContain(why);
     expect((err as Error).message).toContain(JSON.stringify(key).slice(0, 40));

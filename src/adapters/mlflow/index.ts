@@ -2,7 +2,7 @@
 export { createMlflowClient } from './client.js';
 export type { MlflowClient, MlflowClientOptions } from './client.js';
 export { MlflowError, isNotFound, isAlreadyExists } from './errors.js';
-export { LIMITS, keyProblem, metricValueProblem, checkMetric, checkParam, checkTag } from './validation.js';
+export { LIMITS, MlflowValidationError, keyProblem, metricValueProblem, checkMetric, checkParam, checkTag } from './validation.js';
 export { planLogBatch, encodeMetricValue } from './log-batch.js';
 export type { MetricPoint, LogBatchInput, LogBatchResult } from './log-batch.js';
 export type { CreateRunOptions, UpdateRunOptions, SearchRunsOptions, RunsPage } from './runs.js';

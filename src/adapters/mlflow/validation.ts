@@ -34,10 +34,16 @@ export function keyProblem(key: unknown): string | undefined {
   return undefined;
 }
 
+/** Data MLflow would refuse, caught before sending (nothing of the batch was sent). */
+export class MlflowValidationError extends DapError {
+  constructor(message: string) {
+    super(message, { hint: 'rename the key (MLflow rejects such keys) or fix the value' });
+    this.name = 'MlflowValidationError';
+  }
+}
+
 function fail(what: string, key: unknown, problem: string): never {
-  throw new DapError(`invalid ${what} ${JSON.stringify(key)}: ${problem}`, {
-    hint: 'rename it (MLflow rejects such keys) or fix the value',
-  });
+  throw new MlflowValidationError(`invalid ${what} ${JSON.stringify(key)}: ${problem}`);
 }
 
 export function checkKey(what: 'metric key' | 'param key' | 'tag key', key: unknown): void {
