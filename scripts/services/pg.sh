@@ -30,8 +30,12 @@ pg_grant_traverse() {
   while [ "$d" != / ]; do
     d=$(dirname "$d")
     if ! as_pg test -x "$d" 2>/dev/null; then
-      setfacl -m u:postgres:x "$d"
-      say "granted postgres search permission (ACL u:postgres:x) on $d"
+      if setfacl -m u:postgres:x "$d" 2>/dev/null; then
+        say "granted postgres search permission (ACL u:postgres:x) on $d"
+      else
+        chmod o+x "$d"
+        say "granted search permission to others (chmod o+x; no ACL support) on $d"
+      fi
     fi
   done
 }
@@ -66,6 +70,8 @@ pg_up() {
   if [ "$(pg_psql -c "select 1 from pg_roles where rolname='$DAP_PG_USER'")" != 1 ]; then
     printf "create role \"%s\" login password '%s';\n" "$DAP_PG_USER" "$DAP_PG_PASSWORD" | pg_psql -f - >/dev/null
     say "created role $DAP_PG_USER"
+  else # keep the role in step with secrets.env (e.g. after it was regenerated)
+    printf "alter role \"%s\" password '%s';\n" "$DAP_PG_USER" "$DAP_PG_PASSWORD" | pg_psql -f - >/dev/null
   fi
   if [ "$(pg_psql -c "select 1 from pg_database where datname='mlflow'")" != 1 ]; then
     pg_psql -c "create database mlflow owner \"$DAP_PG_USER\"" >/dev/null
