@@ -52,7 +52,7 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   journal([
     {
       t: 'open', v: 1, identity: ctx.identity, experiment: ctx.experiment, spec: ctx.spec, runKey: ctx.runKey,
-      runIndex: ctx.runIndex, runName: ctx.runName, time: Date.now(), workdir: ctx.workdir, primary: ctx.primary, goal: ctx.goal,
+      runIndex: ctx.runIndex, runName: ctx.runName, time: Date.now(), workdir: ctx.workdir, journalPath: writer.file, primary: ctx.primary, goal: ctx.goal,
     },
     { t: 'params', params: ctx.params },
     { t: 'tags', tags: ctx.tags },

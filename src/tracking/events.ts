@@ -35,6 +35,8 @@ export interface OpenEvent {
   time: number;
   /** absolute directory the job ran in; relative artifact paths resolve against it */
   workdir: string;
+  /** where the journal was written: a journal found elsewhere was moved (e.g. unpacked job artifacts) */
+  journalPath?: string;
   /** the metric `dap runs` ranks by, and whether lower or higher is better */
   primary?: string;
   goal?: 'minimize' | 'maximize';

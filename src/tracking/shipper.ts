@@ -206,17 +206,20 @@ export function readOpenEvent(file: string): OpenEvent {
   return first;
 }
 
-/** Where a journal's relative artifact paths live: next to its `.dap/` (a job artifact unpacked anywhere), else the recorded workdir. */
+/**
+ * Where a journal's relative artifact paths live: the job's directory while the journal is where the
+ * job wrote it; next to its `.dap/` once it was moved (job artifacts unpacked elsewhere).
+ */
 function resolveArtifact(journalFile: string, open: OpenEvent, p: string): string | undefined {
-  const candidates: string[] = [];
-  if (path.isAbsolute(p)) candidates.push(p);
-  else {
-    const parts = path.resolve(journalFile).split(path.sep);
-    const dapAt = parts.lastIndexOf('.dap');
-    if (dapAt > 0) candidates.push(path.join(parts.slice(0, dapAt).join(path.sep) || path.sep, p));
-    candidates.push(path.join(open.workdir, p));
-  }
-  return candidates.find((c) => fs.existsSync(c));
+  if (path.isAbsolute(p)) return fs.existsSync(p) ? p : undefined;
+  const here = path.resolve(journalFile);
+  const parts = here.split(path.sep);
+  const dapAt = parts.lastIndexOf('.dap');
+  const nextToDap = dapAt > 0 ? path.join(parts.slice(0, dapAt).join(path.sep) || path.sep, p) : undefined;
+  const inWorkdir = path.join(open.workdir, p);
+  const atHome = open.journalPath !== undefined && path.resolve(open.journalPath) === here;
+  const candidates = atHome ? [inWorkdir, nextToDap] : [nextToDap, inWorkdir];
+  return candidates.find((c): c is string => c !== undefined && fs.existsSync(c));
 }
 
 /** [local file, artifact path] for a file or every file of a directory tree. */

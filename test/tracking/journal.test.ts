@@ -24,7 +24,8 @@ class RecordingSink implements TrackingSink {
     if (this.batches.length >= this.failAfter) throw new Error('connection reset');
     this.batches.push(b);
   }
-  async uploadFile(): Promise<void> {}
+  uploads: string[] = [];
+  async uploadFile(_r: RunRef, local: string, dest: string): Promise<void> { this.uploads.push(`${dest}=${fs.readFileSync(local, 'utf8')}`); }
   async setStatus(_r: RunRef, s: RunStatus): Promise<void> { this.statuses.push(s); }
 }
 
@@ -128,6 +129,36 @@ describe('journal', () => {
     expect(counts.metrics).toBe(3);
     expect(sink.statuses).toEqual(['FINISHED']);
     expect(readCursor(w.file).targets['memory://test']!.offset).toBe(fs.statSync(w.file).size);
+  });
+
+  it('artifacts: from the job directory while the journal is at home, from next to .dap/ once moved', async () => {
+    const root = tmpDir('home');
+    const workdir = path.join(root, 'builds', 'job1'); // the job ran elsewhere than its journal dir (dap run --local)
+    for (const [d, text] of [[workdir, 'job'], [root, 'stale']] as const) {
+      fs.mkdirSync(path.join(d, 'out'), { recursive: true });
+      fs.writeFileSync(path.join(d, 'out', 'a.txt'), text);
+    }
+    const jdir = path.join(root, '.dap', 'journal');
+    const w = JournalWriter.open(jdir, 'art');
+    w.append([{ ...open('art', workdir), journalPath: w.file }, { t: 'artifact', path: 'out', dest: 'out' }]);
+    w.close();
+    const sink = new RecordingSink();
+    const s1 = JournalShipper.acquire(w.file, sink)!;
+    await s1.ship();
+    s1.close();
+    expect(sink.uploads).toEqual(['out/a.txt=job']);
+
+    const unpacked = tmpDir('unpacked');
+    fs.cpSync(jdir, path.join(unpacked, '.dap', 'journal'), { recursive: true });
+    fs.mkdirSync(path.join(unpacked, 'out'));
+    fs.writeFileSync(path.join(unpacked, 'out', 'a.txt'), 'artifact');
+    for (const f of fs.readdirSync(path.join(unpacked, '.dap', 'journal'))) if (f.endsWith('.cursor.json')) fs.rmSync(path.join(unpacked, '.dap', 'journal', f));
+    const moved = path.join(unpacked, '.dap', 'journal', path.basename(w.file));
+    const sink2 = new RecordingSink();
+    const s2 = JournalShipper.acquire(moved, sink2)!;
+    await s2.ship();
+    s2.close();
+    expect(sink2.uploads).toEqual(['out/a.txt=artifact']);
   });
 
   it('a second shipper of the same journal is turned away while the first holds it', () => {
