@@ -30,7 +30,7 @@ async function bigFile(file: string, mib: number): Promise<string> {
   for (let i = 0; i < mib; i++) {
     const chunk = randomBytes(1024 * 1024);
     hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
   return hash.digest('hex');
