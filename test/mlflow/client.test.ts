@@ -26,6 +26,17 @@ describe('experiments', () => {
     expect(new Set(ids).size).toBe(1);
   });
 
+  it('getOrCreate refuses a deleted experiment with a hint to restore it; restore makes it usable', async () => {
+    const name = uniqueName('deleted');
+    const id = await client.experiments.create(name);
+    await client.experiments.delete(id);
+    const err = (await client.experiments.getOrCreate(name).catch((e: unknown) => e)) as { message: string; hint: string };
+    expect(err.message).toBe(`MLflow experiment "${name}" (id ${id}) is deleted`);
+    expect(err.hint).toContain(`mlflow experiments restore --experiment-id ${id}`);
+    await client.experiments.restore(id);
+    expect((await client.experiments.getOrCreate(name)).experiment_id).toBe(id);
+  });
+
   it('create of an existing name is an MlflowError with the server error code', async () => {
     const name = uniqueName('dup');
     await client.experiments.create(name);

@@ -1,5 +1,6 @@
 // Experiments: get by name, create, get-or-create (safe against a concurrent creator).
 
+import { DapError } from '../../errors.js';
 import { MlflowApi } from './api.js';
 import { isAlreadyExists, isNotFound } from './errors.js';
 import { Experiment, ExperimentTag } from './types.js';
@@ -29,6 +30,14 @@ export class Experiments {
   }
 
   /** Creates the experiment and returns its id. */
+  async delete(experimentId: string): Promise<void> {
+    await this.api.post('/experiments/delete', { experiment_id: experimentId }, `delete experiment ${experimentId}`);
+  }
+
+  async restore(experimentId: string): Promise<void> {
+    await this.api.post('/experiments/restore', { experiment_id: experimentId }, `restore experiment ${experimentId}`);
+  }
+
   async create(name: string, opts: CreateExperimentOptions = {}): Promise<string> {
     const tags: ExperimentTag[] = Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value }));
     const r = await this.api.post<{ experiment_id: string }>(
@@ -42,6 +51,12 @@ export class Experiments {
   /** Finds or creates; when another process creates it between our get and create, returns theirs. */
   async getOrCreate(name: string, opts: CreateExperimentOptions = {}): Promise<Experiment> {
     const found = await this.getByName(name);
+    if (found?.lifecycle_stage === 'deleted') {
+      // MLflow keeps deleted experiments' names taken and refuses new runs in them.
+      throw new DapError(`MLflow experiment "${name}" (id ${found.experiment_id}) is deleted`, {
+        hint: `restore it (mlflow experiments restore --experiment-id ${found.experiment_id}) or use another experiment name`,
+      });
+    }
     if (found) return found;
     try {
       return await this.get(await this.create(name, opts));
