@@ -132,6 +132,8 @@ print(json.dumps(sorted(v.version for v in MlflowClient().search_model_versions(
       name,
     );
     expect(viaPy).toEqual(['1', '2']);
+    await client.registeredModels.delete(name);
+    expect(await client.registeredModels.get(name)).toBeUndefined();
   });
 });
 
