@@ -49,7 +49,7 @@ describe('dap env: bad input', () => {
     expect(r.stderr).toContain('returned a non-zero code: 2');
     expect(r.stderr).toMatch(/last lines of the step ---\n(.*\n)*about-to-fail\n.*nonexistent-dir/);
     expect(await projectContainers()).toEqual([]);
-  });
+  }, 900_000);
 
   it('missing base image', async () => {
     const r = run(['env', 'build', 'nobase']);
@@ -71,7 +71,7 @@ describe('dap env: bad input', () => {
       srv.close();
     }
     expect(await projectContainers()).toEqual([]);
-  });
+  }, 900_000);
 
   it('GPU asked for on an engine without GPUs: the DeviceRequest is refused, nothing left behind', async () => {
     const r = run(['env', 'up', 'gpuenv']);
@@ -79,7 +79,7 @@ describe('dap env: bad input', () => {
     expect(r.stderr).toMatch(/GPU passthrough failed: .*could not select device driver/);
     expect(r.stderr).toContain('NVIDIA container toolkit');
     expect(await projectContainers()).toEqual([]);
-  });
+  }, 900_000);
 
   it('no SSH key on the machine', async () => {
     const bare = await sandbox({ key: false });

@@ -28,7 +28,7 @@ describe('dap env build / push (real engine, real registry)', () => {
     expect(second.image).toBe(first.image);
     expect(second.source).toBe('local');
     expect(again.engine.builds).toBe(0);
-  });
+  }, 900_000);
 
   it('a changed definition gets a new tag and a real build (cached layers)', async () => {
     const file = path.join(sb.project, 'environments', 'python', 'environment.yaml');
@@ -46,7 +46,7 @@ describe('dap env build / push (real engine, real registry)', () => {
     } finally {
       await fs.writeFile(file, original);
     }
-  });
+  }, 900_000);
 
   it('pushes with auth, writes images.lock.json, pulls back by digest; no build when only the registry has it', async () => {
     const creds = registryCredentials();
@@ -82,7 +82,7 @@ describe('dap env build / push (real engine, real registry)', () => {
       delete process.env.DAP_REGISTRY_USER;
       delete process.env.DAP_REGISTRY_PASSWORD;
     }
-  });
+  }, 900_000);
 
   it('a push without credentials is refused by the registry with a clear message', async () => {
     const c = opsContext(sb);

@@ -53,7 +53,7 @@ describe('dap env up (real engine, real sshd)', () => {
     expect(cfg).toContain('Host dap-python');
     const cli = spawnSync('ssh', ['-F', path.join(sb.home, '.ssh', 'config'), '-o', 'BatchMode=yes', 'dap-python', 'echo via-openssh'], { encoding: 'utf8' });
     expect(cli.stdout.trim(), cli.stderr).toBe('via-openssh');
-  });
+  }, 900_000);
 
   it('password login is off and host keys are not in the image', async () => {
     const engine = new DockerEngine();
@@ -129,7 +129,7 @@ describe('dap env up (real engine, real sshd)', () => {
     expect(before).toContain('Host dap-base');
     expect(before).toContain('Host dap-python');
     await downEnvironment(opsContext(sb), 'base', { purge: true });
-  });
+  }, 900_000);
 
   it('the same image runs a CI-style command (no sshd, no Jupyter, root, dap on PATH)', async () => {
     const info = await connectInfo('python');
