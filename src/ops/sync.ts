@@ -28,7 +28,7 @@ export interface SyncOptions {
   concurrency?: number;
 }
 
-export type JournalOutcome = 'shipped' | 'busy' | 'failed' | 'invalid';
+export type JournalOutcome = 'shipped' | 'kept' | 'busy' | 'failed' | 'invalid';
 
 export interface JournalSyncResult {
   journal: string;
@@ -56,6 +56,8 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const say = (line: string) => stderr.write(line + '\n');
   const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!trackingUri && !opts.sink) {
+    // Embedded default (no server): artifacts' journals join the local store that `dap runs` reads.
+    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, cwd), say);
     throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
   }
   const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
@@ -67,14 +69,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     files.push(...findJournals(fetched));
   }
-  if (opts.fromArtifacts) {
-    const root = path.resolve(cwd, opts.fromArtifacts);
-    if (!fs.existsSync(root)) throw new UsageError(`${opts.fromArtifacts} does not exist`, 'pass the directory the job artifacts were unpacked into');
-    const imported = await importForeignRuns(root, { env, cwd, say });
-    const found = [...findJournals(root), ...imported];
-    clearForeignLocks(found);
-    files.push(...found);
-  }
+  if (opts.fromArtifacts) files.push(...(await artifactJournals(cwd, opts.fromArtifacts, env, say)));
   if (!opts.pipeline && !opts.fromArtifacts) {
     const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];
     for (const d of dirs) {
@@ -108,6 +103,25 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const done = results.filter(Boolean);
   const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? 1 : 0;
   return { trackingUri: sink.uri, journals: done, exitCode };
+}
+
+async function artifactJournals(cwd: string, dir: string, env: NodeJS.ProcessEnv, say: (l: string) => void): Promise<string[]> {
+  const root = path.resolve(cwd, dir);
+  if (!fs.existsSync(root)) throw new UsageError(`${dir} does not exist`, 'pass the directory the job artifacts were unpacked into');
+  const imported = await importForeignRuns(root, { env, cwd, say });
+  const found = [...new Set([...findJournals(root), ...imported])];
+  clearForeignLocks(found);
+  return found;
+}
+
+function keepLocally(journals: string[], dest: string, say: (l: string) => void): SyncResult {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const file of journals) {
+    const target = path.join(dest, path.basename(file));
+    if (path.resolve(file) !== path.resolve(target)) fs.copyFileSync(file, target);
+  }
+  say(`dap sync: no MLFLOW_TRACKING_URI: kept ${journals.length} run journal(s) in ${dest} (\`dap runs\` lists them; \`dap sync\` ships them once a server is set)`);
+  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: 0 };
 }
 
 async function shipOne(file: string, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {

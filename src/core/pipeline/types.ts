@@ -22,6 +22,7 @@ export interface Job {
   retry?: RetryPolicy;
   interruptible?: boolean;
   resource_group?: string;
+  allow_failure?: boolean | { exit_codes: number[] };
   when?: 'always' | 'on_success';
   needs?: Array<string | NeedRef>;
   variables?: Record<string, string>;
