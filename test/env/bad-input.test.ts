@@ -17,7 +17,7 @@ beforeAll(async () => {
   await addEnvironment(sb, 'nobase', 'base: local/does-not-exist:1\ndap: false\n');
 });
 afterAll(async () => {
-  await removeProjectContainers().catch(() => {});
+  await removeProjectContainers({ volumes: true }).catch(() => {});
   await sb?.cleanup();
 });
 

@@ -23,10 +23,11 @@ let sb: Sandbox;
 beforeAll(async () => {
   await requireEngine();
   sb = await sandbox();
-  await removeProjectContainers();
+  // fresh volumes: the first start must generate the host key
+  await removeProjectContainers({ volumes: true });
 });
 afterAll(async () => {
-  await removeProjectContainers().catch(() => {});
+  await removeProjectContainers({ volumes: true }).catch(() => {});
   await sb?.cleanup();
 });
 

@@ -106,9 +106,12 @@ export async function projectContainers(): Promise<string[]> {
   return (await listContainers(new DockerEngine(), { 'dap.project': TEST_PROJECT })).map((c) => c.name);
 }
 
-export async function removeProjectContainers(): Promise<void> {
+export async function removeProjectContainers(opts: { volumes?: boolean } = {}): Promise<void> {
   const engine = new DockerEngine();
   for (const c of await listContainers(engine, { 'dap.project': TEST_PROJECT })) await engine.docker.getContainer(c.id).remove({ force: true });
+  if (!opts.volumes) return;
+  const { Volumes } = await engine.docker.listVolumes({ filters: JSON.stringify({ label: [`dap.project=${TEST_PROJECT}`] }) });
+  for (const v of Volumes ?? []) await engine.docker.getVolume(v.Name).remove().catch(() => {});
 }
 
 /** Credentials of the local registry (scripts/registry.sh keeps them under $DAP_CACHE/registry). */

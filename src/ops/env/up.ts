@@ -54,23 +54,22 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   }
   if (!env.ssh) throw new DapError(`environment ${name} has ssh: false; dev containers are reached over SSH`, { hint: 'set ssh: true in its environment.yaml' });
 
+  const local = !opts.remoteHost;
+  const hostIp = '127.0.0.1';
   const cname = containerName(c.project.name, name);
   const vols = volumeNames(c.project.name, name);
   const labels = { [LABEL_MANAGED]: 'true', [LABEL_ENV]: name, [LABEL_PROJECT]: c.project.name };
-  // independent engine round trips, at once
-  const [existing] = await Promise.all([
-    findContainer(c.engine, cname), ensureVolume(c.engine, vols.workspace, labels), ensureVolume(c.engine, vols.state, labels),
-  ]);
+  const existing = await findContainer(c.engine, cname);
   if (existing) {
     // replace it: a fresh token and the current image; the volumes keep the files and host keys
     c.log.write(`replacing the existing container ${cname}\n`);
     await removeContainer(c.engine, cname);
   }
-
-  const local = !opts.remoteHost;
-  const hostIp = '127.0.0.1';
+  // checked before anything is created (the replaced container's ports are free again by now)
   if (local && opts.sshPort) await assertPortFree(opts.sshPort, 'ssh');
   if (local && opts.jupyterPort && env.jupyter) await assertPortFree(opts.jupyterPort, 'jupyter');
+  await Promise.all([ensureVolume(c.engine, vols.workspace, labels), ensureVolume(c.engine, vols.state, labels)]);
+
   const sshPort = opts.sshPort ?? await freePort();
   const jupyterPort = env.jupyter ? opts.jupyterPort ?? await freePort() : undefined;
   const token = env.jupyter ? randomBytes(24).toString('hex') : undefined;
