@@ -12,7 +12,7 @@ import { execIn } from '../../src/adapters/docker/containers.js';
 import { sshExec, HostKeyMismatchError } from '../../src/adapters/ssh/client.js';
 import { pinnedKeys } from '../../src/core/env/known-hosts.js';
 import { DockerEngine } from '../../src/adapters/docker/engine.js';
-import { opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
+import { dapCli, opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Dev containers on the real engine: ssh2 with the pinned host key, Jupyter's token, the
@@ -83,6 +83,14 @@ describe('dap env up (real engine, real sshd)', () => {
     expect(ok?.status).toBe(200);
     expect((await fetch(api)).status).toBe(403);
     expect((await fetch(api, { headers: { authorization: 'token wrong' } })).status).toBe(403);
+    // the CLI prints the same three ways in
+    const cli = dapCli(['env', 'connect', 'python'], sb.env, sb.project);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('ssh dap-python');
+    expect(cli.stdout).toContain('vscode://vscode-remote/ssh-remote+dap-python/workspace');
+    expect(cli.stdout).toContain(info.jupyter!);
+    const ls = JSON.parse(dapCli(['env', 'ls', '--json'], sb.env, sb.project).stdout) as { containers: Array<{ env: string; sshPort: number }> };
+    expect(ls.containers.find((k) => k.env === 'python')?.sshPort).toBe(info.sshPort);
     const mode = (await fs.stat(path.join(sb.home, '.local', 'state', 'dap', 'envs', 'python.json'))).mode & 0o777;
     expect(mode).toBe(0o600);
   });

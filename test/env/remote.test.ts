@@ -1,11 +1,11 @@
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/ops/env/ports.js';
-import { addEnvironment, dapCli, requireEngine, sandbox } from './helpers.js';
+import { addEnvironment, dapCli, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // --docker-host ssh://user@host: dockerode -> docker-modem -> ssh2 -> `docker system dial-stdio`
@@ -46,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await removeProjectContainers({ volumes: true }).catch(() => {});
   sshd?.kill();
   await sb?.cleanup();
 });
@@ -59,6 +60,23 @@ describe('--docker-host ssh://', () => {
     expect(out.source).toBe('built');
     expect(execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', out.image, '/remote.txt'], { encoding: 'utf8' })).toMatch(/^built-over-ssh-/);
   });
+
+  it('up --host: the container runs on the engine behind SSH, reached through ProxyJump', () => {
+    const user = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+    // the user's own entry for the jump host (OpenSSH reads the passwd home, not $HOME, so the
+    // sandbox's key and known_hosts are named explicitly); dap's block must leave it alone
+    const own = `Host 127.0.0.1\n  IdentityFile ${path.join(sb.home, '.ssh', 'id_ed25519')}\n  UserKnownHostsFile ${path.join(sb.home, '.ssh', 'known_hosts')}\n`;
+    writeFileSync(path.join(sb.home, '.ssh', 'config'), own);
+    const up = dapCli(['env', 'up', 'base', '--host', `${user}@127.0.0.1:${port}`, '--json'], sb.env, sb.project);
+    expect(up.code, up.stderr).toBe(0);
+    const cfg = execFileSync('cat', [path.join(sb.home, '.ssh', 'config')], { encoding: 'utf8' });
+    expect(cfg).toContain(`ProxyJump ${user}@127.0.0.1:${port}`);
+    expect(cfg.endsWith(own)).toBe(true);
+    const out = execFileSync('ssh', ['-F', path.join(sb.home, '.ssh', 'config'), '-o', 'BatchMode=yes', 'dap-base', 'echo via-jump'], { encoding: 'utf8', env: sb.env });
+    expect(out.trim()).toBe('via-jump');
+    const down = dapCli(['env', 'down', 'base', '--host', `${user}@127.0.0.1:${port}`], sb.env, sb.project);
+    expect(down.code, down.stderr).toBe(0);
+  }, 900_000);
 
   it('refuses an engine host whose key is not the known one (no trust on first use)', async () => {
     const user = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
