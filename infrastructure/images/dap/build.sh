@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Build (and with --push, push) the dap CLI image from this checkout:
-#   infrastructure/images/dap/build.sh [--push] [--tag IMAGE]
+#   infrastructure/images/dap/build.sh [--push] [--tag IMAGE] [--no-tsc]
 # Default tag: ${DAP_REGISTRY_IMAGE:-${CI_REGISTRY_IMAGE:-127.0.0.1:55001/dap}}/dap:<package version>.
 # Context (in a temp dir): the host's node binary + `npm pack` of the repo with production deps.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
-push=0; tag=""
+push=0; tag=""; tsc=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --push) push=1 ;;
+    --no-tsc) tsc=0 ;;
     --tag) tag="$2"; shift ;;
-    *) echo "usage: $0 [--push] [--tag IMAGE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--push] [--tag IMAGE] [--no-tsc]" >&2; exit 2 ;;
   esac; shift
 done
 version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
@@ -20,7 +21,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" -ge 20 ] || { echo "build.sh: node $(node --version) is too old; dap needs >= 20.10" >&2; exit 1; }
 
 ctx="$(mktemp -d)"; trap 'rm -rf "$ctx"' EXIT
-( cd "$repo" && npx tsc -p tsconfig.json >/dev/null && npm pack --silent --pack-destination "$ctx" >/dev/null )
+# --no-tsc: dist/ is already built (make build)
+( cd "$repo" && { [ "$tsc" = 0 ] || npx tsc -p tsconfig.json >/dev/null; } && npm pack --silent --pack-destination "$ctx" >/dev/null )
 mkdir -p "$ctx/dap"
 tar -xzf "$ctx"/dap-*.tgz -C "$ctx/dap" --strip-components=1
 cp "$repo/package-lock.json" "$ctx/dap/"
