@@ -59,6 +59,7 @@ describe('--docker-host ssh://', () => {
     const out = JSON.parse(r.stdout) as { image: string; source: string };
     expect(out.source).toBe('built');
     expect(execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', out.image, '/remote.txt'], { encoding: 'utf8' })).toMatch(/^built-over-ssh-/);
+    execFileSync('docker', ['rmi', out.image], { stdio: 'ignore' }); // a fresh one per run (its Dockerfile line has a timestamp)
   });
 
   it('up --host: the container runs on the engine behind SSH, reached through ProxyJump', () => {
