@@ -29,11 +29,20 @@ credentials() {
     (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DIR/password")
   fi
   if [ ! -s "$DIR/htpasswd" ] || [ "$DIR/password" -nt "$DIR/htpasswd" ]; then
-    # distribution accepts bcrypt only; libxcrypt (python3's crypt) produces $2b$ hashes
-    local hash
-    hash="$(DAP_PW="$(cat "$DIR/password")" /usr/bin/python3 -W ignore -c \
-      'import crypt,os; print(crypt.crypt(os.environ["DAP_PW"], crypt.mksalt(crypt.METHOD_BLOWFISH)))')"
-    (umask 077; echo "$USER_NAME:$hash" >"$DIR/htpasswd")
+    # distribution accepts bcrypt only: htpasswd -B (apache2-utils), else libxcrypt via python3's crypt
+    local line
+    if ! command -v htpasswd >/dev/null 2>&1 && ! /usr/bin/python3 -W ignore -c 'import crypt' 2>/dev/null; then
+      log "installing apache2-utils (htpasswd, for bcrypt)"
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
+    fi
+    if command -v htpasswd >/dev/null 2>&1; then
+      line="$(htpasswd -nbB -C 10 "$USER_NAME" "$(cat "$DIR/password")" | head -n1)"
+    else
+      line="$USER_NAME:$(DAP_PW="$(cat "$DIR/password")" /usr/bin/python3 -W ignore -c \
+        'import crypt,os; print(crypt.crypt(os.environ["DAP_PW"], crypt.mksalt(crypt.METHOD_BLOWFISH)))')"
+    fi
+    (umask 077; echo "$line" >"$DIR/htpasswd")
   fi
 }
 
