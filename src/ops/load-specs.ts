@@ -61,18 +61,20 @@ function displayName(root: string, abs: string): string {
 export async function readSpecSources(root: string, files?: readonly string[]): Promise<SpecSource[]> {
   const absRoot = path.resolve(root);
   const abs = files?.length ? [...new Set(files.map((f) => path.resolve(f)))] : await findSpecFiles(absRoot);
+  // read them all at once (one after another leaves the process idle between reads); a failure
+  // is still reported for the first file in order that failed
+  const read = await Promise.allSettled(abs.map((file) => readFile(file, 'utf8')));
   const sources: SpecSource[] = [];
-  for (const file of abs) {
-    let source: string;
-    try {
-      source = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+  abs.forEach((file, i) => {
+    const r = read[i] as PromiseSettledResult<string>;
+    if (r.status === 'rejected') {
+      const err = r.reason as NodeJS.ErrnoException;
+      const code = err.code;
       if (code === 'ENOENT' || code === 'EISDIR') throw new UsageError(`no such spec file: ${file}`, 'name experiments/NAME.yaml files, or none to check them all');
-      throw new DapError(`cannot read ${file}: ${code ?? (err as Error).message}`, { hint: 'check the file permissions' });
+      throw new DapError(`cannot read ${file}: ${code ?? err.message}`, { hint: 'check the file permissions' });
     }
-    sources.push({ file: displayName(absRoot, file), source });
-  }
+    sources.push({ file: displayName(absRoot, file), source: r.value });
+  });
   return sources;
 }
 

@@ -5,11 +5,15 @@
 import type { PlannedRun } from '../plan/types.js';
 import type { Scalar } from '../spec/types.js';
 import { DapError } from '../../errors.js';
+import { cachedParamsJson } from '../plan/key.js';
 import { paramEnvName, paramText, shQuote } from './shell.js';
+
+const HEX_KEY = /^[0-9a-f]{8}/;
 
 /** Short, shell- and GitLab-safe id of a run inside its experiment: r<index>-<key prefix>. */
 export function runId(run: PlannedRun): string {
-  const prefix = run.key.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
+  // run keys are lower-case hex: their first 8 chars are the prefix as they are
+  const prefix = HEX_KEY.test(run.key) ? run.key.slice(0, 8) : run.key.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
   return prefix ? `r${run.index}-${prefix}` : `r${run.index}`;
 }
 
@@ -68,14 +72,27 @@ export function runPrelude(
     `case "$DAP_RUN" in`,
   ];
   const names = [...envNames.keys()].sort();
-  for (const run of runs) {
-    lines.push(`${shQuote(runId(run))})`);
-    lines.push(`  DAP_RUN_KEY=${shQuote(run.key)}; DAP_RUN_INDEX=${shQuote(String(run.index))}`);
-    for (const p of names) {
-      const value = run.params[p];
-      if (value !== undefined) lines.push(`  ${envNames.get(p)}=${typeof value === 'string' ? shQuote(value) : `'${paramText(value)}'`}`);
+  const envOf = names.map((p) => envNames.get(p) as string);
+  // one string per run (not one per line): this table is most of the pipeline's bytes
+  // runs share most values (fixed params, each sweep value many times): quote each one once
+  const quoted = new Map<Scalar, string>();
+  const literal = (value: Scalar): string => {
+    let q = quoted.get(value);
+    if (q === undefined) {
+      q = typeof value === 'string' ? shQuote(value) : `'${paramText(value)}'`;
+      quoted.set(value, q);
     }
-    lines.push(`  printf '%s' ${shQuote(canonicalParamsJson(run.params, names))} > "$DAP_PARAMS_FILE" ;;`);
+    return q;
+  };
+  for (const run of runs) {
+    let entry = `${shQuote(runId(run))})\n  DAP_RUN_KEY=${shQuote(run.key)}; DAP_RUN_INDEX='${run.index}'`;
+    for (let i = 0; i < names.length; i++) {
+      const value = run.params[names[i] as string];
+      if (value !== undefined) entry += `\n  ${envOf[i]}=${literal(value)}`;
+    }
+    // the run key's canonical params JSON (same bytes), unless these params were never keyed
+    const json = cachedParamsJson(run.params) ?? canonicalParamsJson(run.params, names);
+    lines.push(`${entry}\n  printf '%s' ${shQuote(json)} > "$DAP_PARAMS_FILE" ;;`);
   }
   lines.push(
     `*) printf 'dap: unknown DAP_RUN %s for experiment %s; regenerate the pipeline with dap generate\\n' "'$DAP_RUN'" ${shQuote(experiment)} >&2; exit 1 ;;`,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Scalar } from '../spec/types.js';
 
 // Run key = the first KEY_LENGTH hex chars of sha256(canonicalJson({experiment, params})).
@@ -19,6 +19,63 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
+type JsonMemo = Map<unknown, string>;
+
+/** JSON.stringify(v), remembered: an experiment's runs repeat the same few keys and values. */
+function memoJson(memo: JsonMemo, v: unknown): string {
+  let text = memo.get(v);
+  if (text === undefined) {
+    text = JSON.stringify(v);
+    // (a Map key is compared by SameValueZero: 0 and -0 share an entry, and both are "0" in JSON)
+    if (text !== undefined) memo.set(v, text);
+  }
+  return text;
+}
+
+/**
+ * canonicalJson(params) for the usual flat params (every value a scalar or null), without the
+ * generic walk; undefined when a value is nested, so the caller falls back to canonicalJson.
+ */
+function flatCanonicalJson(params: Record<string, unknown>, memo: JsonMemo): string | undefined {
+  const keys = Object.keys(params).sort();
+  let out = '';
+  for (const k of keys) {
+    const v = params[k];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') return undefined;
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`cannot key a non-finite number: ${v}`);
+    out += `${out ? ',' : ''}${memoJson(memo, k)}:${memoJson(memo, v)}`;
+  }
+  return `{${out}}`;
+}
+
+// The canonical params JSON computed for a run key, by params object: the pipeline's case table
+// writes the same bytes to $DAP_PARAMS_FILE and takes them from here instead of rebuilding them.
+// (Planned params are never mutated after planning; the key would be stale too if they were.)
+const paramsJsonCache = new WeakMap<object, string>();
+
+/** The canonical JSON of `params` that runKey hashed, if runKey has seen this very object. */
+export function cachedParamsJson(params: object): string | undefined {
+  return paramsJsonCache.get(params);
+}
+
+// crypto.hash (Node ≥ 20.12) is a one-shot digest, several times cheaper than createHash for short inputs
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex = (text: string): string => (oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex'));
+
+/** runKey for the runs of one experiment, remembering the JSON of the keys and values they share. */
+export function runKeyer(experiment: string): (params: Record<string, Scalar>) => string {
+  const memo: JsonMemo = new Map();
+  const prefix = experiment === undefined ? '{"params":' : `{"experiment":${canonicalJson(experiment)},"params":`;
+  return (params) => {
+    const flat = flatCanonicalJson(params, memo);
+    if (flat === undefined) return sha256Hex(canonicalJson({ experiment, params })).slice(0, KEY_LENGTH);
+    // the same bytes canonicalJson({experiment, params}) gives: "experiment" sorts before "params"
+    paramsJsonCache.set(params, flat);
+    return sha256Hex(`${prefix}${flat}}`).slice(0, KEY_LENGTH);
+  };
+}
+
 export function runKey(experiment: string, params: Record<string, Scalar>): string {
-  return createHash('sha256').update(canonicalJson({ experiment, params })).digest('hex').slice(0, KEY_LENGTH);
+  return runKeyer(experiment)(params);
 }
