@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEnvironment, dapCli, projectContainers, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
@@ -94,6 +96,23 @@ describe('dap env: bad input', () => {
     }
     expect(await projectContainers()).toEqual([]);
   });
+
+  it('a passphrase-protected key and no ssh-agent', async () => {
+    const locked = await sandbox({ key: false });
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret-passphrase', '-f', path.join(locked.home, '.ssh', 'id_ed25519')]);
+      const env = { ...locked.env };
+      delete env.SSH_AUTH_SOCK;
+      const r = dapCli(['env', 'up', 'base'], env, locked.project);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('passphrase-protected and no ssh-agent is running');
+      expect(r.stderr).toContain('ssh-add');
+    } finally {
+      await locked.cleanup();
+      Object.assign(process.env, sb.env);
+    }
+    expect(await projectContainers()).toEqual([]);
+  }, 900_000);
 
   it('Docker engine not running', async () => {
     const r = run(['env', 'build', 'base'], { ...sb.env, DOCKER_HOST: 'unix:///tmp/dap-no-such-docker.sock' });

@@ -1,3 +1,4 @@
+import ssh2 from 'ssh2';
 import { Client } from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
 import { createHash } from 'node:crypto';
@@ -26,11 +27,25 @@ export function pinnedVerifier(pinned: readonly HostKey[], onMismatch?: (fp: str
   };
 }
 
+/** How dap itself can log in with the developer's key: directly, or through ssh-agent when it is passphrase-protected. */
+export type KeyAuth = { privateKey: Buffer } | { agent: string };
+
+export function keyAuth(privateKey: Buffer, agentSocket = process.env.SSH_AUTH_SOCK): KeyAuth | { error: string } {
+  // ssh2 is CommonJS: `utils` is only reachable through the default export under Node's ESM
+  const parsed = ssh2.utils.parseKey(privateKey);
+  if (!(parsed instanceof Error)) return { privateKey };
+  if (/encrypted|passphrase/i.test(parsed.message)) {
+    return agentSocket ? { agent: agentSocket } : { error: 'the SSH key is passphrase-protected and no ssh-agent is running' };
+  }
+  return { error: `the SSH key cannot be read (${parsed.message})` };
+}
+
 export interface SshTarget {
   host: string;
   port: number;
   username: string;
-  privateKey: Buffer | string;
+  privateKey?: Buffer | string;
+  agent?: string;
   pinned: readonly HostKey[];
   readyTimeoutMs?: number;
 }
@@ -43,7 +58,8 @@ export function sshExec(target: SshTarget, command: string): Promise<SshExecResu
     const conn = new Client();
     let mismatch: string | undefined;
     const cfg: ConnectConfig = {
-      host: target.host, port: target.port, username: target.username, privateKey: target.privateKey,
+      host: target.host, port: target.port, username: target.username,
+      ...(target.privateKey ? { privateKey: target.privateKey } : {}), ...(target.agent ? { agent: target.agent } : {}),
       readyTimeout: target.readyTimeoutMs ?? 10_000,
       hostVerifier: pinnedVerifier(target.pinned, (fp) => { mismatch = fp; }),
     };

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { DapError } from '../../errors.js';
 import { createAndStart, ensureVolume, execIn, findContainer, removeContainer } from '../../adapters/docker/containers.js';
 import type { DockerEngine } from '../../adapters/docker/engine.js';
-import { sshExec } from '../../adapters/ssh/client.js';
+import { keyAuth, sshExec } from '../../adapters/ssh/client.js';
+import type { KeyAuth } from '../../adapters/ssh/client.js';
 import { dapKnownHostsFile, findKeyPair, readText, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { parsePublicKeyLine, pinHostKey } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
@@ -16,7 +17,7 @@ import type { EnvOpsContext } from './build.js';
 import { connectFromState } from './connect.js';
 import type { ConnectInfo } from './connect.js';
 import { assertPortFree, freePort } from './ports.js';
-import { registryAuth } from './project.js';
+import { loadEnvironment, registryAuth } from './project.js';
 import { writeSshConfig } from './ssh-config.js';
 import { saveState } from './state.js';
 import type { DevState } from './state.js';
@@ -44,7 +45,12 @@ export interface UpResult {
 }
 
 export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOptions = {}): Promise<UpResult> {
+  await loadEnvironment(c.project, name); // unknown or invalid environment: say so before anything else
   const key = await findKeyPair(opts.identity);
+  const auth = keyAuth(await fs.readFile(key.privateKeyFile));
+  if ('error' in auth) {
+    throw new DapError(`cannot log in with ${key.privateKeyFile}: ${auth.error}`, { hint: 'start ssh-agent and `ssh-add` the key, or pass --identity with another key' });
+  }
   const built = await buildEnvironment(c, name);
   const env = built.env;
   if (built.source === 'registry') {
@@ -103,7 +109,7 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
     const alias = sshAlias(name);
     await writeTextAtomic(dapKnownHostsFile(), pinHostKey(await readText(dapKnownHostsFile()), alias, hostKey));
     const proxyJump = opts.remoteHost ? jumpOf(opts.remoteHost) : undefined;
-    if (local) await waitForSsh({ port: sshPort, user: env.user, privateKeyFile: key.privateKeyFile, hostKey });
+    if (local) await waitForSsh({ port: sshPort, user: env.user, auth, hostKey });
     const state: DevState = {
       name, alias, container: cname, image: built.image, dockerHost: opts.remoteHost, proxyJump, hostIp, sshPort, jupyterPort,
       jupyterToken: token, user: env.user, identityFile: key.privateKeyFile, workspace: WORKSPACE_DIR, startedAt: new Date().toISOString(),
@@ -148,13 +154,12 @@ async function readHostKey(engine: DockerEngine, container: string): Promise<Hos
   return key;
 }
 
-async function waitForSsh(t: { port: number; user: string; privateKeyFile: string; hostKey: HostKey }): Promise<void> {
-  const privateKey = await fs.readFile(t.privateKeyFile);
+async function waitForSsh(t: { port: number; user: string; auth: KeyAuth; hostKey: HostKey }): Promise<void> {
   const deadline = Date.now() + 15_000;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const r = await sshExec({ host: '127.0.0.1', port: t.port, username: t.user, privateKey, pinned: [t.hostKey], readyTimeoutMs: 3000 }, 'true');
+      const r = await sshExec({ host: '127.0.0.1', port: t.port, username: t.user, ...t.auth, pinned: [t.hostKey], readyTimeoutMs: 3000 }, 'true');
       if (r.code === 0) return;
       last = new Error(`ssh exec exited ${r.code}: ${r.stderr}`);
     } catch (err) {
