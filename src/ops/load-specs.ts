@@ -1,9 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import { DapError, ProblemsError, UsageError } from '../errors.js';
 import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../paths.js';
 import { validateSpecSources } from '../core/spec/validate.js';
+import { compileSpecSchemaWithSource } from '../core/spec/schema-check.js';
+import { loadStandalone } from './lint.js';
 import type { SpecSource } from '../core/spec/document.js';
 import type { LoadedSpec } from '../core/spec/types.js';
 
@@ -14,12 +20,55 @@ export interface LoadSpecsOptions {
   environments?: readonly string[];
 }
 
+let schemaText: string | undefined;
 let schemaCache: object | undefined;
+let validatorCache: ValidateFunction | undefined;
+
+const readSchemaText = (): string => (schemaText ??= readFileSync(path.join(schemasDir, 'experiment.schema.json'), 'utf8'));
 
 /** schemas/experiment.schema.json, read once per process. */
 export function experimentSchema(): object {
-  schemaCache ??= JSON.parse(readFileSync(path.join(schemasDir, 'experiment.schema.json'), 'utf8')) as object;
+  schemaCache ??= JSON.parse(readSchemaText()) as object;
   return schemaCache;
+}
+
+/**
+ * The experiment schema compiled, once per process. Compiling costs ~0.1 s of a cold CLI start,
+ * so the compiled code is kept as an ajv standalone module under ${DAP_CACHE:-~/.cache/dap}/
+ * experiment-schema/, keyed by the schema text and ajv's version (as dap lint does for GitLab's
+ * schema); a missing or damaged entry just means compiling again.
+ */
+export function experimentValidator(): ValidateFunction {
+  if (validatorCache) return validatorCache;
+  const require = createRequire(import.meta.url);
+  const text = readSchemaText();
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const key = createHash('sha256').update(`experiment-schema v1 ajv ${ajvVersion}\n${text}`).digest('hex').slice(0, 24);
+  const file = path.join(process.env.DAP_CACHE || path.join(homedir(), '.cache', 'dap'), 'experiment-schema', `${key}.cjs`);
+  let source: string | undefined;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    source = undefined;
+  }
+  if (source !== undefined) {
+    try {
+      validatorCache = loadStandalone(source, require);
+      return validatorCache;
+    } catch {
+      // a damaged entry: compile again below and overwrite it
+    }
+  }
+  const compiled = compileSpecSchemaWithSource(experimentSchema());
+  validatorCache = compiled.validate;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, compiled.source);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // read-only home: fine, just slower next time
+  }
+  return validatorCache;
 }
 
 /** experiments/*.yaml|*.yml under root, sorted by name (the order plans and pipelines use). */
@@ -61,20 +110,19 @@ function displayName(root: string, abs: string): string {
 export async function readSpecSources(root: string, files?: readonly string[]): Promise<SpecSource[]> {
   const absRoot = path.resolve(root);
   const abs = files?.length ? [...new Set(files.map((f) => path.resolve(f)))] : await findSpecFiles(absRoot);
-  // read them all at once (one after another leaves the process idle between reads); a failure
-  // is still reported for the first file in order that failed
-  const read = await Promise.allSettled(abs.map((file) => readFile(file, 'utf8')));
+  // synchronous reads: for a hundred small files several times faster than awaiting each (or all)
   const sources: SpecSource[] = [];
-  abs.forEach((file, i) => {
-    const r = read[i] as PromiseSettledResult<string>;
-    if (r.status === 'rejected') {
-      const err = r.reason as NodeJS.ErrnoException;
-      const code = err.code;
+  for (const file of abs) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR') throw new UsageError(`no such spec file: ${file}`, 'name experiments/NAME.yaml files, or none to check them all');
-      throw new DapError(`cannot read ${file}: ${code ?? err.message}`, { hint: 'check the file permissions' });
+      throw new DapError(`cannot read ${file}: ${code ?? (err as Error).message}`, { hint: 'check the file permissions' });
     }
-    sources.push({ file: displayName(absRoot, file), source: r.value });
-  });
+    sources.push({ file: displayName(absRoot, file), source });
+  }
   return sources;
 }
 
@@ -95,6 +143,7 @@ export async function loadSpecs(root: string, files?: readonly string[], opts: L
   }
   const { specs, problems } = validateSpecSources(sources, {
     schema: experimentSchema(),
+    validator: experimentValidator(),
     environments: opts.environments ?? (await projectEnvironments(root)),
     maxRunsPerExperiment: opts.maxRunsPerExperiment,
   });

@@ -1,21 +1,28 @@
-// GitLab's CI JSON schema, compiled exactly as GitLab's own ci_schema_spec.js does.
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import standaloneModule from 'ajv/dist/standalone/index.js';
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-// CJS default exports under NodeNext
-const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, validate: SchemaValidator) => string;
-
-export type SchemaValidator = ValidateFunction;
+// ajv's compiler, ajv-formats and the standalone generator are required only when a schema is
+// compiled: dap generate/lint normally load GitLab's validator precompiled from the cache, and
+// loading these modules is a good part of a cold CLI start.
+const require = createRequire(import.meta.url);
 
 function gitlabAjv(withSource: boolean): Ajv {
-  const ajv = new Ajv({ strictTypes: false, strictTuples: false, allowMatchingProperties: true, ...(withSource ? { code: { source: true } } : {}) });
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  // CJS default export under NodeNext
+  const addFormats = require('ajv-formats') as { default?: unknown };
+  const add = (addFormats.default ?? addFormats) as (ajv: Ajv) => Ajv;
+  const ajv = new AjvClass({ strictTypes: false, strictTuples: false, allowMatchingProperties: true, ...(withSource ? { code: { source: true } } : {}) });
   ajv.addKeyword('markdownDescription');
-  addFormats(ajv);
+  add(ajv);
   return ajv;
 }
+
+function standaloneCode(ajv: Ajv, validate: SchemaValidator): string {
+  const mod = require('ajv/dist/standalone/index.js') as { default?: unknown };
+  return ((mod.default ?? mod) as (ajv: Ajv, validate: SchemaValidator) => string)(ajv, validate);
+}
+
+export type SchemaValidator = ValidateFunction;
 
 export function compileGitlabSchema(schema: object): SchemaValidator {
   return gitlabAjv(false).compile(schema);

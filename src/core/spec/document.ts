@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { codeFrameColumns } from '@babel/code-frame';
+import { createRequire } from 'node:module';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, isPair, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
+
+// @babel/code-frame is loaded on the first problem only: valid specs (and a cold CLI) never need it
+const require = createRequire(import.meta.url);
+let codeFrameColumns: typeof import('@babel/code-frame').codeFrameColumns | undefined;
 import type { Problem } from '../../errors.js';
 
 // A spec file parsed with positions kept, so every problem (YAML, schema, semantic) can point
@@ -31,7 +35,10 @@ export function sha256(text: string): string {
 
 export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; problems: Problem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(input.source, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // yaml flags a DUPLICATE_KEY for every pair this comparison calls equal: a superset of what
+  // duplicateKeyProblems reports (scalar keys equal as strings), so a file without such an error
+  // needs no second walk. The errors themselves are not reported (duplicateKeyProblems words them).
+  const doc = parseDocument(input.source, { lineCounter, prettyErrors: false, uniqueKeys: sameKey, merge: true });
   const sd: SpecDocument = {
     ...input,
     hash: sha256(input.source),
@@ -47,7 +54,7 @@ export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; probl
     sd.fatal = true;
     problems.push(problemAt(sd, e.pos[0], `YAML syntax error: ${e.message}`));
   }
-  problems.push(...duplicateKeyProblems(sd));
+  if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) problems.push(...duplicateKeyProblems(sd));
   if (!sd.fatal) {
     try {
       sd.data = doc.toJS({ maxAliasCount: 100 });
@@ -57,6 +64,10 @@ export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; probl
     }
   }
   return { doc: sd, problems };
+}
+
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (isScalar(a) && isScalar(b) && (a.value === b.value || String(a.value) === String(b.value)));
 }
 
 function duplicateKeyProblems(sd: SpecDocument): Problem[] {
@@ -83,6 +94,7 @@ function duplicateKeyProblems(sd: SpecDocument): Problem[] {
 
 export function problemAt(sd: SpecSource & { lineCounter: LineCounter }, offset: number, message: string): Problem {
   const { line, col } = sd.lineCounter.linePos(offset);
+  codeFrameColumns ??= (require('@babel/code-frame') as typeof import('@babel/code-frame')).codeFrameColumns;
   const frame = codeFrameColumns(sd.source, { start: { line, column: col } }, { highlightCode: false, linesAbove: 2, linesBelow: 1 });
   return { file: sd.file, line, col, message, frame };
 }

@@ -1,5 +1,5 @@
-import AjvModule from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { Problem } from '../../errors.js';
 import { displayPath, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
@@ -7,22 +7,41 @@ import type { PathSegment, SpecDocument } from './document.js';
 // Runs the experiment JSON Schema over a parsed spec and turns ajv's errors into problems that
 // point at the offending key (unknown/missing keys) or value (wrong types), with plain messages.
 
-// ajv's CJS default export under NodeNext
-const Ajv = AjvModule.default ?? AjvModule;
+// ajv's compiler is required only when the schema is compiled here (dap normally loads the
+// compiled validator from its cache): loading it is a good part of a cold CLI start.
+const require = createRequire(import.meta.url);
 
 const compiled = new WeakMap<object, ValidateFunction>();
+
+function specAjv(withSource: boolean): AjvClass {
+  const mod = require('ajv') as { default?: typeof AjvClass };
+  // ajv's CJS default export
+  const Ajv = (mod.default ?? mod) as typeof AjvClass;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, ...(withSource ? { code: { source: true } } : {}) });
+  // `errorMessage` is an annotation (also understood by VS Code) holding our human message
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  return ajv;
+}
 
 /** Compile (once per schema object) the experiment schema. */
 export function compileSpecSchema(schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    // `errorMessage` is an annotation (also understood by VS Code) holding our human message
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    validate = ajv.compile(schema);
+    validate = specAjv(false).compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+/**
+ * The same validator plus its code as a standalone CommonJS module (requiring only ajv's runtime
+ * helpers), for dap's cache. `code.source` only keeps the generated code; validation is the same.
+ */
+export function compileSpecSchemaWithSource(schema: object): { validate: ValidateFunction; source: string } {
+  const ajv = specAjv(true);
+  const validate = ajv.compile(schema);
+  const standalone = require('ajv/dist/standalone/index.js') as { default: (ajv: AjvClass, v: ValidateFunction) => string };
+  return { validate, source: standalone.default(ajv, validate) };
 }
 
 export function schemaProblems(sd: SpecDocument, validate: ValidateFunction): Problem[] {

@@ -1,3 +1,4 @@
+import type { ValidateFunction } from 'ajv';
 import type { Problem } from '../../errors.js';
 import { parseSpecDocument } from './document.js';
 import type { SpecDocument, SpecSource } from './document.js';
@@ -12,6 +13,8 @@ export interface ValidateSpecsOptions {
   environments?: readonly string[];
   /** default DEFAULT_MAX_RUNS_PER_EXPERIMENT (10,000) */
   maxRunsPerExperiment?: number;
+  /** `schema` already compiled (e.g. loaded from dap's cache); default: compiled here */
+  validator?: ValidateFunction;
 }
 
 export interface ValidateSpecsResult {
@@ -23,7 +26,7 @@ export interface ValidateSpecsResult {
 
 /** Parse, schema-check and cross-check spec sources. Collects every problem; never throws for bad input. */
 export function validateSpecSources(sources: SpecSource[], opts: ValidateSpecsOptions): ValidateSpecsResult {
-  const validate = compileSpecSchema(opts.schema);
+  const validate = opts.validator ?? compileSpecSchema(opts.schema);
   const semantic = {
     environments: opts.environments,
     maxRunsPerExperiment: opts.maxRunsPerExperiment ?? DEFAULT_MAX_RUNS_PER_EXPERIMENT,
