@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnvironment } from '../../src/ops/env/build.js';
 import { pushEnvironment } from '../../src/ops/env/push.js';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
-import { CountingEngine, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { renderEnvironment } from '../../src/ops/env/render.js';
+import { CountingEngine, addEnvironment, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Build `python` (first time: minutes of apt/pip, cached afterwards), rebuild unchanged with no
@@ -43,6 +45,7 @@ describe('dap env build / push (real engine, real registry)', () => {
       const back = await buildEnvironment(c, 'python');
       expect(back.image).not.toBe(before.image);
       expect(c.engine.builds).toBe(0); // the original tag still exists locally
+      await c.engine.docker.getImage(before.image).remove().catch(() => {}); // a new one every run
     } finally {
       await fs.writeFile(file, original);
     }
@@ -82,6 +85,21 @@ describe('dap env build / push (real engine, real registry)', () => {
       delete process.env.DAP_REGISTRY_USER;
       delete process.env.DAP_REGISTRY_PASSWORD;
     }
+  }, 900_000);
+
+  it('a plain Dockerfile is accepted: built as written plus dap\'s tail (entrypoint, dap CLI)', async () => {
+    await addEnvironment(sb, 'plain', '', {
+      Dockerfile: 'FROM local/debian:bookworm\nRUN echo from-user-dockerfile > /plain.txt\nUSER nobody\n',
+    });
+    const rendered = await renderEnvironment('plain', sb.project);
+    expect(rendered.dockerfile).toContain('RUN echo from-user-dockerfile > /plain.txt');
+    expect(rendered.dockerfile.indexOf('USER nobody')).toBeLessThan(rendered.dockerfile.indexOf('USER root'));
+    const c = opsContext(sb);
+    const built = await buildEnvironment(c, 'plain');
+    expect(c.engine.builds).toBe(1);
+    const out = execFileSync('docker', ['run', '--rm', built.image, 'sh', '-c', 'cat /plain.txt; dap --version'], { encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual(['from-user-dockerfile', expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+    execFileSync('docker', ['rmi', built.image], { stdio: 'ignore' });
   }, 900_000);
 
   it('a push without credentials is refused by the registry with a clear message', async () => {
