@@ -3,9 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
-bash scripts/docker.sh up
-bash scripts/docker.sh base-image
-bash scripts/registry.sh up
-bash scripts/services.sh up
+make --no-print-directory services
 eval "$(bash scripts/services.sh env)"
+eval "$(bash scripts/registry.sh env)"
 npx vitest run "$@"

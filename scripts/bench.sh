@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make bench: every benchmark in bench/, each printing ratios against a peer measured in the same run.
+# generate needs nothing; track needs MLflow (make services); env needs dockerd + the python image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== bench/generate (dap generate vs bare yaml stringify)"
+node bench/generate.mjs
+echo "== bench/track (dap vs MLflow Python client vs raw HTTP ceiling)"
+make --no-print-directory services >/dev/null
+eval "$(bash scripts/services.sh env)"
+bash bench/track.sh
+echo "== bench/env (no-op dap env build vs docker build; env up to first SSH exec)"
+eval "$(bash scripts/registry.sh env)"
+node bench/env.mjs
