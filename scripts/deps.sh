@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
 fi
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done"
