@@ -41,3 +41,13 @@ describe('duplicate keys', () => {
     expect(lines(check({ 'a.yaml': source }).problems).join('\n')).toContain(want);
   });
 });
+
+describe('integers too large for a number', () => {
+  it('are found from 16 digits on (the text pre-check must not hide them), safe ones are not', () => {
+    const src = (v: string) => `name: a\nimage: x\ncommand: [run]\nparams: {big: ${v}}\n`;
+    expect(lines(check({ 'a.yaml': src('9007199254740993') }).problems).join('\n')).toContain('a.yaml:4:15: 9007199254740993 is too large');
+    expect(lines(check({ 'a.yaml': src('-9007199254740993') }).problems).join('\n')).toContain('is too large');
+    expect(check({ 'a.yaml': src('9007199254740991') }).problems).toEqual([]);
+    expect(check({ 'a.yaml': src('900719925474099') }).problems).toEqual([]);
+  });
+});

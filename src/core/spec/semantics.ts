@@ -38,6 +38,8 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
 /** Integers beyond 2^53 silently lose digits (and so change run keys): ask for a string instead. */
 function inexactNumberProblems(sd: SpecDocument): Problem[] {
   const problems: Problem[] = [];
+  // every integer of at most 15 digits is safe: without a 16-digit run in the text there is nothing to find
+  if (!/[0-9]{16}/.test(sd.source)) return problems;
   visit(sd.doc, {
     Scalar(_, node) {
       if (!isYamlScalar(node) || typeof node.value !== 'number' || Number.isSafeInteger(node.value)) return;
