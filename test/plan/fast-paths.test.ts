@@ -2,7 +2,6 @@
 // case table reuses) must give exactly what the plain definitions give.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, expandGrid, KEY_LENGTH, resolveParams, resolvedGrid, runKey, runKeyer } from '../../src/core/plan/index.js';
-import { cachedParamsJson } from '../../src/core/plan/key.js';
 import { canonicalParamsJson, runPrelude } from '../../src/core/pipeline/prelude.js';
 import { createHash } from 'node:crypto';
 import type { Scalar } from '../../src/core/spec/types.js';
@@ -51,13 +50,14 @@ describe('run keys', () => {
     expect(() => runKey('e', { x: Infinity })).toThrow(/non-finite/);
     expect(() => runKey('e', { a: { b: 1 }, x: NaN })).toThrow(/non-finite/);
   });
-  it('leave the case table the same params JSON it would build itself', () => {
-    const p = { wd: 0.5, tag: "it's", lr: 1 };
-    const key = runKey('e', p);
-    expect(cachedParamsJson(p)).toBe(canonicalParamsJson(p));
-    const names = new Map([['lr', 'DAP_PARAM_LR'], ['tag', 'DAP_PARAM_TAG'], ['wd', 'DAP_PARAM_WD']]);
-    const keyed = runPrelude('e', [{ experiment: 'e', index: 0, key, params: p }], {}, names);
-    const fresh = runPrelude('e', [{ experiment: 'e', index: 0, key, params: { ...p } }], {}, names);
-    expect(keyed).toBe(fresh);
+  it('hash the params JSON the case table writes to $DAP_PARAMS_FILE', () => {
+    const runs = [{ wd: 0.5, tag: "it's", lr: 1 }, { tag: 'x', lr: 2 }, { wd: 0.5, lr: 1e-21, on: false }].map((params, index) => ({ experiment: 'e', index, key: runKey('e', params), params }));
+    const table = runPrelude('e', runs, {});
+    for (const run of runs) {
+      const json = canonicalParamsJson(run.params);
+      expect(slowKey('e', run.params)).toBe(run.key);
+      expect(canonicalJson(run.params)).toBe(json);
+      expect(table).toContain(`printf '%s' '${json.replace(/'/g, "'\\''")}' > "$DAP_PARAMS_FILE"`);
+    }
   });
 });

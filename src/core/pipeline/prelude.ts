@@ -5,7 +5,6 @@
 import type { PlannedRun } from '../plan/types.js';
 import type { Scalar } from '../spec/types.js';
 import { DapError } from '../../errors.js';
-import { cachedParamsJson } from '../plan/key.js';
 import { paramEnvName, paramText, shQuote } from './shell.js';
 
 const HEX_KEY = /^[0-9a-f]{8}/;
@@ -74,25 +73,25 @@ export function runPrelude(
   const names = [...envNames.keys()].sort();
   const envOf = names.map((p) => envNames.get(p) as string);
   // one string per run (not one per line): this table is most of the pipeline's bytes
-  // runs share most values (fixed params, each sweep value many times): quote each one once
+  // runs share most values (fixed params, each sweep value many times): quote and JSON each once
   const quoted = new Map<Scalar, string>();
-  const literal = (value: Scalar): string => {
-    let q = quoted.get(value);
-    if (q === undefined) {
-      q = typeof value === 'string' ? shQuote(value) : `'${paramText(value)}'`;
-      quoted.set(value, q);
-    }
-    return q;
-  };
+  const json = new Map<Scalar, string>();
+  const nameJson = names.map((p) => JSON.stringify(p));
   for (const run of runs) {
     let entry = `${shQuote(runId(run))})\n  DAP_RUN_KEY=${shQuote(run.key)}; DAP_RUN_INDEX='${run.index}'`;
+    // canonicalParamsJson(run.params, names), built in the same pass
+    let params = '';
     for (let i = 0; i < names.length; i++) {
       const value = run.params[names[i] as string];
-      if (value !== undefined) entry += `\n  ${envOf[i]}=${literal(value)}`;
+      if (value === undefined) continue;
+      let q = quoted.get(value);
+      if (q === undefined) quoted.set(value, (q = typeof value === 'string' ? shQuote(value) : `'${paramText(value)}'`));
+      entry += `\n  ${envOf[i]}=${q}`;
+      let j = json.get(value);
+      if (j === undefined) json.set(value, (j = JSON.stringify(value)));
+      params += `${params ? ',' : ''}${nameJson[i]}:${j}`;
     }
-    // the run key's canonical params JSON (same bytes), unless these params were never keyed
-    const json = cachedParamsJson(run.params) ?? canonicalParamsJson(run.params, names);
-    lines.push(`${entry}\n  printf '%s' ${shQuote(json)} > "$DAP_PARAMS_FILE" ;;`);
+    lines.push(`${entry}\n  printf '%s' ${shQuote(`{${params}}`)} > "$DAP_PARAMS_FILE" ;;`);
   }
   lines.push(
     `*) printf 'dap: unknown DAP_RUN %s for experiment %s; regenerate the pipeline with dap generate\\n' "'$DAP_RUN'" ${shQuote(experiment)} >&2; exit 1 ;;`,

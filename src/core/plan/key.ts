@@ -49,16 +49,6 @@ function flatCanonicalJson(params: Record<string, unknown>, memo: JsonMemo): str
   return `{${out}}`;
 }
 
-// The canonical params JSON computed for a run key, by params object: the pipeline's case table
-// writes the same bytes to $DAP_PARAMS_FILE and takes them from here instead of rebuilding them.
-// (Planned params are never mutated after planning; the key would be stale too if they were.)
-const paramsJsonCache = new WeakMap<object, string>();
-
-/** The canonical JSON of `params` that runKey hashed, if runKey has seen this very object. */
-export function cachedParamsJson(params: object): string | undefined {
-  return paramsJsonCache.get(params);
-}
-
 // crypto.hash (Node ≥ 20.12) is a one-shot digest, several times cheaper than createHash for short inputs
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 const sha256Hex = (text: string): string => (oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex'));
@@ -71,7 +61,6 @@ export function runKeyer(experiment: string): (params: Record<string, Scalar>) =
     const flat = flatCanonicalJson(params, memo);
     if (flat === undefined) return sha256Hex(canonicalJson({ experiment, params })).slice(0, KEY_LENGTH);
     // the same bytes canonicalJson({experiment, params}) gives: "experiment" sorts before "params"
-    paramsJsonCache.set(params, flat);
     return sha256Hex(`${prefix}${flat}}`).slice(0, KEY_LENGTH);
   };
 }
