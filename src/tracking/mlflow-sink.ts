@@ -27,7 +27,7 @@ export class MlflowSink implements TrackingSink {
     const experimentId = await this.experimentId(open.experiment);
     const filter = `tags.\`${IDENTITY_TAG}\` = '${open.identity}'`;
     const existing = await this.api.searchRuns(experimentId, filter);
-    if (existing.length > 0) return toRef(oldest(existing));
+    if (existing.length > 0) return toRef(await this.agree(existing));
     const mine = await this.api.createRun({
       experimentId,
       runName: open.runName,
@@ -36,14 +36,21 @@ export class MlflowSink implements TrackingSink {
     });
     // Two creators at once (e.g. two shippers of copies of one journal): after a settle delay, each
     // looks again and all agree on the earliest created run (dap.created_at, then run id) — a creator
-    // that saw only its own run was the earlier one. The loser deletes its own run.
+    // that saw only its own run was the earlier one. The losers are deleted.
     await new Promise((r) => setTimeout(r, this.opts.settleMs ?? 300));
     const all = await this.api.searchRuns(experimentId, filter);
-    const winner = oldest(all.some((r) => r.runId === mine.runId) ? all : [...all, mine]);
-    if (winner.runId !== mine.runId) {
-      await this.api.deleteRun(mine.runId);
-    }
-    return toRef(winner);
+    return toRef(await this.agree(all.some((r) => r.runId === mine.runId) ? all : [...all, mine]));
+  }
+
+  /**
+   * The earliest created run wins; every other run of the identity lost and is deleted by whoever
+   * sees it — not only by its creator: a create whose answer was lost and was retried leaves a
+   * second run, and a creator interrupted before agreeing (server gone) leaves its run behind.
+   */
+  private async agree(runs: MlflowRunInfo[]): Promise<MlflowRunInfo> {
+    const winner = oldest(runs);
+    for (const r of runs) if (r.runId !== winner.runId) await this.api.deleteRun(r.runId);
+    return winner;
   }
 
   async logBatch(run: RunRef, batch: Batch): Promise<void> {
