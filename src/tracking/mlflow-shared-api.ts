@@ -3,6 +3,8 @@ import type { RetryPolicy } from '../adapters/http/index.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import { metricValueAsNumber } from './metric-rules.js';
 import { RejectedError } from './sink.js';
+import { redactUri } from './mlflow-sink.js';
+import { UnavailableError } from '../errors.js';
 
 // Tracking's view of MLflow (mlflow-api.ts) on top of dap's shared REST client, which does the
 // chunking to server limits, retries (408/429/5xx, Retry-After) and auth. Refusals of the data
@@ -17,6 +19,7 @@ export interface SharedApiOptions {
 
 export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
   const client: MlflowClient = createMlflowClient({ trackingUri: opts.trackingUri, env: opts.env, fetch: opts.fetch as never, retry: opts.retry });
+  const guard = <T>(fn: () => Promise<T>) => guardAt(client.trackingUri, fn);
   return {
     trackingUri: client.trackingUri,
     getOrCreateExperiment: (name) => guard(async () => (await client.experiments.getOrCreate(name)).experiment_id),
@@ -48,7 +51,7 @@ function info(i: { run_id: string; experiment_id: string; start_time?: unknown; 
   return { runId: i.run_id, experimentId: i.experiment_id, startTime: Number(i.start_time ?? 0), artifactUri: i.artifact_uri, status: i.status };
 }
 
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
+async function guardAt<T>(trackingUri: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -56,6 +59,11 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
     if ((e as Error)?.name === 'MlflowValidationError') throw Object.assign(new RejectedError((e as Error).message), { status: 400 });
     if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401 && e.status !== 403) {
       throw Object.assign(new RejectedError(e.message), { code: e.errorCode, status: e.status });
+    }
+    // still 408/429/502/503/504 after the client's retries (e.g. a proxy in front of a restarting
+    // server): the server is unavailable, nothing is wrong with the data — `dap sync` exits 3, not 1
+    if (e instanceof MlflowError && [408, 429, 502, 503, 504].includes(e.status)) {
+      throw new UnavailableError(`MLflow at ${redactUri(trackingUri)} is unavailable (HTTP ${e.status} after retries: ${e.message})`, 'check that the tracking server is up, then run dap sync again (nothing is lost: the journals stay)', e);
     }
     throw e;
   }
