@@ -160,14 +160,12 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   });
 
   lap('build');
-  // a few MB of YAML: count the bytes once
-  const sizes = built.files.map((f) => Buffer.byteLength(f.text));
   if (opts.lint !== false) {
     // GitLab's schema + the semantic rules over the exact object the YAML was emitted from; that
     // the YAML parses back to this object is the emitter's tested contract (test/pipeline).
     const validate = await gitlabSchemaValidator();
-    for (const [i, f] of built.files.entries()) {
-      const errors = lintObject(f.config, sizes[i] as number, validate, limits);
+    for (const f of built.files) {
+      const errors = lintObject(f.config, f.bytes, validate, limits);
       if (errors.length) {
         throw new DapError(`dap generated an invalid pipeline ${f.path} (a bug in dap):\n${errors.map((e) => `  ${e}`).join('\n')}`, {
           hint: 'please report it with the spec that caused it',
@@ -179,10 +177,10 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   lap('lint');
   const results: GeneratedFile[] = [];
   const toWrite: Array<{ abs: string; text: string }> = [];
-  for (const [i, f] of built.files.entries()) {
+  for (const f of built.files) {
     const abs = path.resolve(root, f.path);
     const current = await readFile(abs, 'utf8').catch(() => undefined);
-    const base = { path: f.path, bytes: sizes[i] as number, jobs: f.jobs };
+    const base = { path: f.path, bytes: f.bytes, jobs: f.jobs };
     if (opts.check) {
       if (current === undefined) results.push({ ...base, status: 'missing' });
       else if (current === f.text) results.push({ ...base, status: 'fresh' });

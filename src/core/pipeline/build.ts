@@ -32,6 +32,8 @@ export interface BuiltFile {
   /** the object `text` is the YAML of (what dap generate lints before writing) */
   config: Record<string, unknown>;
   jobs: number;
+  /** Buffer.byteLength(text): a few MB, so counted once here */
+  bytes: number;
 }
 
 export interface BuildResult {
@@ -156,12 +158,13 @@ function buildChildren(run: RunJobs, input: BuildInput, out: string): BuiltFile[
   return groups.map((jobs, i) => {
     const config = groups.length === 1 ? wholeConfig : toPlainObject(runDoc(jobs, run.syncFrom, input, childWorkflow()));
     const text = groups.length === 1 ? whole : header + emitYaml(config);
-    if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
-      throw new DapError(`child pipeline ${paths[i]} would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > input.limits.childYamlBytes) {
+      throw new DapError(`child pipeline ${paths[i]} would be ${bytes} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
         hint: 'raise --max-child-bytes on a self-managed GitLab, or split the experiments',
       });
     }
-    return { path: paths[i] as string, text, config, jobs: configJobs(config) };
+    return { path: paths[i] as string, text, config, jobs: configJobs(config), bytes };
   });
 }
 
@@ -193,7 +196,8 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
   };
   const note = `Parent pipeline: dap_generate regenerates ${childFiles.join(', ')} from the specs; dap_run triggers it.`;
   const config = toPlainObject(doc);
-  return { path: input.out, text: headerComment(input.version, input.specs, note) + emitYaml(config), config, jobs: configJobs(config) };
+  const text = headerComment(input.version, input.specs, note) + emitYaml(config);
+  return { path: input.out, text, config, jobs: configJobs(config), bytes: Buffer.byteLength(text) };
 }
 
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
@@ -201,12 +205,13 @@ function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   doc.jobs = new Map([['dap_check', checkJob(input.checkArgs)], ...doc.jobs]);
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
-  if (Buffer.byteLength(text) > input.limits.childYamlBytes) {
-    throw new DapError(`the static pipeline would be ${Buffer.byteLength(text)} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > input.limits.childYamlBytes) {
+    throw new DapError(`the static pipeline would be ${bytes} bytes, over the ${input.limits.childYamlBytes}-byte limit`, {
       hint: 'use the default parent/child mode, which splits into several child pipelines, or raise --max-child-bytes on a self-managed GitLab',
     });
   }
-  return { path: input.out, text, config, jobs: configJobs(config) };
+  return { path: input.out, text, config, jobs: configJobs(config), bytes };
 }
 
 export function buildPipelines(input: BuildInput): BuildResult {
