@@ -69,6 +69,7 @@ describe('dap sync through a faulty link while MLflow restarts', () => {
     await proxy?.close();
     await restart.done?.catch(() => undefined);
     await mlflow?.stop();
+    if (repo) fs.rmSync(repo.root, { recursive: true, force: true });
   }, 120_000);
 
   it('with MLflow down the jobs pass, the runs stay journaled, and dap runs lists them', async () => {

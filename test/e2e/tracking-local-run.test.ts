@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOp } from '../../src/ops/run-selected.js';
 import { syncOp } from '../../src/ops/sync.js';
 import { MLFLOW_URI, minioKeys, readBack, requireBuilt, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
@@ -42,6 +42,9 @@ describe('dap run --local of the example against the real MLflow', () => {
     await requireMlflow();
     repo = await exampleRepo(uniqueName('e2e-local'));
   }, 60_000);
+  afterAll(() => {
+    if (repo) fs.rmSync(repo.root, { recursive: true, force: true });
+  });
 
   it('one MLflow run per planned run, with params, lineage tags, step histories and artifacts in MinIO', async () => {
     expect(fs.existsSync(pipelineStateFile(repo.root))).toBe(false); // the replay below restores this

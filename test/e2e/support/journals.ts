@@ -29,7 +29,7 @@ export function readJournal(file: string): JournaledRun {
   const run: JournaledRun = { file, identity: '', experiment: '', runName: '', params: {}, tags: {}, points: {}, artifacts: [] };
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
-    const e = JSON.parse(line) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const e = JSON.parse(line) as Record<string, any>;
     switch (e.t) {
       case 'open': Object.assign(run, { identity: e.identity, experiment: e.experiment, runKey: e.runKey, runName: e.runName }); break;
       case 'params': Object.assign(run.params, e.params); break;
