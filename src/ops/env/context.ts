@@ -81,7 +81,12 @@ export async function describeContext(loaded: LoadedEnvironment): Promise<EnvCon
     linked.push({ path: CLI_MODULES_PATH, digest: modules, resolve: () => materialiseModules(modules) });
     entries.push({ path: CLI_APP_PATH, digest: app, mode: 0o755 }, { path: CLI_MODULES_PATH, digest: modules, mode: 0o755 });
   }
-  return { dockerfile, hash: contextHash(dockerfile, entries), entries, generated, linked, linkedFiles, envDir: loaded.dir, envFiles: loaded.files };
+  // The proxy CA only lets pip reach the index during this build; the image is the same without
+  // it, so the tag (and so the no-op check) must not depend on whether this machine needs one.
+  const identityDockerfile = ca === undefined ? dockerfile : renderDockerfile(loaded.env, { buildCa: false, userDockerfile: loaded.userDockerfile });
+  const identityEntries = entries.filter((e) => e.path !== BUILD_CA_PATH && e.path !== DOCKERFILE_PATH)
+    .concat({ path: DOCKERFILE_PATH, digest: sha(identityDockerfile), mode: 0o644 });
+  return { dockerfile, hash: contextHash(identityDockerfile, identityEntries), entries, generated, linked, linkedFiles, envDir: loaded.dir, envFiles: loaded.files };
 }
 
 // --- the dap CLI layer -------------------------------------------------------------------------
