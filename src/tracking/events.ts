@@ -18,10 +18,8 @@ export interface MetricPoint {
 
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
-export interface OpenEvent {
-  t: 'open';
-  /** journal format version */
-  v: 1;
+/** Which run this is: shared by the journal's open event and the job context it comes from. */
+export interface RunIdentity {
   /** what makes this run this run: the MLflow run is found by tag dap.identity = identity */
   identity: string;
   /** MLflow experiment name */
@@ -31,6 +29,12 @@ export interface OpenEvent {
   runKey?: string;
   runIndex?: number;
   runName: string;
+}
+
+export interface OpenEvent extends RunIdentity {
+  t: 'open';
+  /** journal format version */
+  v: 1;
   /** ms */
   time: number;
   /** absolute directory the job ran in; relative artifact paths resolve against it */

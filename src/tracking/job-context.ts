@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { DapError, UsageError } from '../errors.js';
 import { MAX_PARAM_VALUE_LENGTH, keyProblem } from './metric-rules.js';
+import type { RunIdentity } from './events.js';
 
 // Everything `dap track` knows about the run it wraps, from the generated job's environment
 // (DAP_* from the pipeline generator, CI_* from GitLab) with command-line flags taking precedence.
@@ -22,13 +23,7 @@ export interface TrackFlags {
   requireTracking?: boolean;
 }
 
-export interface JobContext {
-  identity: string;
-  experiment: string;
-  spec?: string;
-  runKey?: string;
-  runIndex?: number;
-  runName: string;
+export interface JobContext extends RunIdentity {
   params: Record<string, string>;
   tags: Record<string, string>;
   metricsFile: string;
