@@ -28,15 +28,15 @@ test: build
 	bash scripts/test.sh
 
 services:
-	bash scripts/docker.sh up
-	bash scripts/docker.sh base-image
-	bash scripts/registry.sh up
-	bash scripts/services.sh up
+	@bash scripts/docker.sh up
+	@bash scripts/docker.sh base-image
+	@bash scripts/registry.sh up
+	@bash scripts/services.sh up
 
 services-down:
-	bash scripts/services.sh down
-	bash scripts/registry.sh down
-	bash scripts/docker.sh down
+	@bash scripts/services.sh down
+	@bash scripts/registry.sh down
+	@bash scripts/docker.sh down
 
 bench: build
 	bash scripts/bench.sh
