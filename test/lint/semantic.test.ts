@@ -102,6 +102,8 @@ done:
     expect(lint('a:\n  script: [echo]\nb:\n  script: [one]\n  script: [two]\n').problems[0]).toMatchObject({ severity: 'warning', line: 5, message: expect.stringMatching(/duplicate key/) });
     const e = errors('a:\n  script: [echo]\n  retry:\n    max: 2\n    when: [sometimes]\n');
     expect(e[0]).toMatchObject({ kind: 'schema', line: 5 });
+    // a misspelt key is shown where it is typed, not at the job that holds it
+    expect(errors('a:\n  script: [echo]\nb:\n  scrpit: [x]\n').find((p) => /unknown key "scrpit"/.test(p.message))).toMatchObject({ kind: 'schema', line: 4, col: 3 });
   });
 });
 

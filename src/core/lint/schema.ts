@@ -65,7 +65,9 @@ export function schemaErrors(validate: SchemaValidator, data: unknown): SchemaEr
       const msg = describe(e);
       if (seen.has(msg)) continue;
       seen.add(msg);
-      out.push({ pointer: p, message: msg });
+      // an unknown key is best shown at the key itself, not at the object holding it
+      const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+      out.push({ pointer: extra === undefined ? p : `${p}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: msg });
     }
   }
   return out;
