@@ -29,6 +29,8 @@ export interface GenerateOptions {
   files?: string[];
   check?: boolean;
   changedSince?: string;
+  /** no experiment at all: what a --changed-since pipeline records when nothing had changed */
+  none?: boolean;
   /** wrap commands in `dap track` and add dap_sync (default true) */
   tracking?: boolean;
   limits?: Partial<Limits>;
@@ -138,13 +140,17 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   let specs = await loadSpecs(root, opts.files?.map((f) => path.resolve(root, f)));
   let changes: ChangeDecision[] | undefined;
   if (opts.changedSince) ({ kept: specs, changes } = await selectChanged(root, specs, opts.changedSince));
+  if (opts.none) specs = [];
+  // The pipeline's own dap commands (dap_check, dap_generate) must reproduce this selection in CI,
+  // where REF may not even be fetched: record the chosen spec files, or --none, never the ref.
+  const selected = opts.changedSince || opts.none ? (specs.length ? specs.map((s) => s.file) : ['--none']) : files;
   const images = opts.images ?? (await readImagesLock(root));
   const version = opts.version ?? (await dapVersion());
   lap('load');
   const plan = planExperiments(specs);
   lap('plan');
 
-  const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...files].map(shellArg);
+  const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...selected].map(shellArg);
   const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : [])].map(shellArg), ...extra];
   const built = buildPipelines({
     plan,

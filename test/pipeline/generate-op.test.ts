@@ -131,6 +131,33 @@ describe('dap generate --changed-since', () => {
     expect(cli(root, ['lint', '.gitlab-ci.yml']).code).toBe(0);
   });
 
+  it('records the selection, not the ref, so the pipeline passes its own dap_check and dap_generate in CI', async () => {
+    const root = await project();
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    await writeFiles(root, { 'src/alpha.py': 'print("a2")\n' });
+    commitAll(root);
+    await generateOp({ root, changedSince: base });
+    const parent = readFileSync(path.join(root, '.gitlab-ci.yml'), 'utf8');
+    expect(parent).toContain('dap generate --check experiments/alpha.yaml');
+    expect(parent).toContain('dap generate --child --out .dap/child.yml experiments/alpha.yaml');
+    expect(parent).not.toContain(base);
+    // exactly what the CI jobs run: no ref needed
+    expect(cli(root, ['generate', '--check', 'experiments/alpha.yaml']).code).toBe(0);
+    cli(root, ['generate', '--child', '--out', '.dap/child.yml', 'experiments/alpha.yaml']);
+    const child = readFileSync(path.join(root, '.dap/child.yml'), 'utf8');
+    expect(child).toContain('alpha');
+    expect(child).not.toMatch(/beta|gamma/);
+
+    // nothing changed since HEAD: the pipeline records --none, and that check passes too
+    commitAll(root);
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const none = await generateOp({ root, changedSince: head });
+    expect(none.experiments).toEqual([]);
+    expect(readFileSync(path.join(root, '.gitlab-ci.yml'), 'utf8')).toContain('dap generate --check --none');
+    expect(cli(root, ['generate', '--check', '--none']).code).toBe(0);
+    expect(cli(root, ['generate', '--check']).code).toBe(1); // the full pipeline would differ
+  });
+
   it('string commands and --opt=path words count as command files', async () => {
     const { commandFiles } = await import('../../src/core/pipeline/changes.js');
     expect(commandFiles('python3 tools/prep.py && ./run.sh "data/x.csv"')).toEqual(expect.arrayContaining(['tools/prep.py', 'run.sh', 'data/x.csv']));

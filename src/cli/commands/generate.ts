@@ -9,6 +9,7 @@ interface GenerateFlags {
   child?: boolean;
   check?: boolean;
   changedSince?: string;
+  none?: boolean;
   tracking: boolean;
   root: string;
   json?: boolean;
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .option('--child', 'write the child pipeline (what the parent\'s dap_generate job runs)')
     .option('--check', 'write nothing; exit 1 if the file on disk differs from what would be generated')
     .option('--changed-since <ref>', 'only experiments whose spec, command files, inputs or environment changed since REF')
+    .option('--none', 'no experiment jobs at all (what a --changed-since pipeline records when nothing changed)')
     .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
     .option('--root <dir>', 'project root', '.')
     .option('--json', 'print the result as JSON');
@@ -38,6 +40,7 @@ export function register(program: Command): void {
       files: files.length ? files.map((f) => path.relative(path.resolve(flags.root), path.resolve(f))) : undefined,
       check: flags.check,
       changedSince: flags.changedSince,
+      none: flags.none,
       tracking: flags.tracking,
       limits: parseLimits(flags),
     });
