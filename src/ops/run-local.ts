@@ -5,6 +5,7 @@ import { packageRoot } from '../paths.js';
 import { exec as defaultExec, type Exec } from '../adapters/exec/exec.js';
 import { runGitlabCiLocal } from '../adapters/gitlab-ci-local/runner.js';
 import { parseSummary, pipelinePassed, type JobResult } from '../core/local-run/summary.js';
+import { shQuote } from '../core/pipeline/shell.js';
 
 export interface RunLocalOptions {
   root: string;
@@ -77,8 +78,7 @@ async function preflight(root: string, exec: Exec): Promise<void> {
 async function writeDapShim(localDir: string): Promise<string> {
   const binDir = path.join(localDir, 'bin');
   await fs.mkdir(binDir, { recursive: true });
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const script = `#!/bin/sh\nexec ${q(process.execPath)} ${q(path.join(packageRoot, 'dist', 'cli', 'bin.js'))} "$@"\n`;
+  const script = `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(path.join(packageRoot, 'dist', 'cli', 'bin.js'))} "$@"\n`;
   const file = path.join(binDir, 'dap');
   await fs.writeFile(file, script, { mode: 0o755 });
   return binDir;

@@ -1,4 +1,3 @@
-import { codeFrameColumns } from '@babel/code-frame';
 import type { Command } from 'commander';
 import { ExitCode, formatProblem } from '../../errors.js';
 import { limitOptions, parseLimits } from './limit-options.js';
@@ -16,8 +15,10 @@ export function register(program: Command): void {
     if (opts.json) {
       process.stdout.write(JSON.stringify({ file, ok: result.ok, problems: result.problems }, null, 2) + '\n');
     } else {
+      // loaded here, not at the top: every dap command loads this file at start-up
+      const { codeFrameColumns } = result.problems.length ? await import('@babel/code-frame') : { codeFrameColumns: undefined };
       for (const p of result.problems) {
-        const frame = codeFrameColumns(result.source, { start: { line: p.line, column: p.col } }, { linesAbove: 1, linesBelow: 1 });
+        const frame = codeFrameColumns!(result.source, { start: { line: p.line, column: p.col } }, { linesAbove: 1, linesBelow: 1 });
         const text = formatProblem({ file, line: p.line, col: p.col, message: `${p.severity}: ${p.message}`, frame });
         (p.severity === 'error' ? process.stderr : process.stdout).write(text + '\n');
       }

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { sha256 } from '../hash.js';
 import type { Scalar } from '../spec/types.js';
 
 // Run key = the first KEY_LENGTH hex chars of sha256(canonicalJson({experiment, params})).
@@ -49,9 +49,6 @@ function flatCanonicalJson(params: Record<string, unknown>, memo: JsonMemo): str
   return `{${out}}`;
 }
 
-// crypto.hash (Node ≥ 20.12) is a one-shot digest, several times cheaper than createHash for short inputs
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const sha256Hex = (text: string): string => (oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex'));
 
 /** runKey for the runs of one experiment, remembering the JSON of the keys and values they share. */
 export function runKeyer(experiment: string): (params: Record<string, Scalar>) => string {
@@ -59,9 +56,9 @@ export function runKeyer(experiment: string): (params: Record<string, Scalar>) =
   const prefix = experiment === undefined ? '{"params":' : `{"experiment":${canonicalJson(experiment)},"params":`;
   return (params) => {
     const flat = flatCanonicalJson(params, memo);
-    if (flat === undefined) return sha256Hex(canonicalJson({ experiment, params })).slice(0, KEY_LENGTH);
+    if (flat === undefined) return sha256(canonicalJson({ experiment, params })).slice(0, KEY_LENGTH);
     // the same bytes canonicalJson({experiment, params}) gives: "experiment" sorts before "params"
-    return sha256Hex(`${prefix}${flat}}`).slice(0, KEY_LENGTH);
+    return sha256(`${prefix}${flat}}`).slice(0, KEY_LENGTH);
   };
 }
 

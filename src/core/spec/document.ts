@@ -1,4 +1,3 @@
-import * as crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, isPair, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
@@ -29,12 +28,9 @@ export interface SpecDocument extends SpecSource {
 
 export type PathSegment = string | number;
 
-// crypto.hash (Node ≥ 20.12): a one-shot digest, cheaper than createHash for small inputs
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+import { sha256 } from '../hash.js';
 
-export function sha256(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
-}
+export { sha256 };
 
 export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; problems: Problem[] } {
   const lineCounter = new LineCounter();
