@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec } from '../../src/adapters/exec/exec.js';
+import { requireMlflow as requireMlflowAt } from '../mlflow/support/services.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliBin = path.join(repoRoot, 'dist/cli/bin.js');
@@ -13,16 +14,7 @@ export const PYTHON = process.env.DAP_MLFLOW_PYTHON ?? path.join(os.homedir(), '
 /** nothing listens here (connection refused): a tracking server that is down */
 export const DEAD_URI = 'http://127.0.0.1:55099';
 
-export async function requireMlflow(): Promise<void> {
-  try {
-    const res = await fetch(`${MLFLOW_URI}/health`, { signal: AbortSignal.timeout(5000) });
-    if (res.ok) return;
-    throw new Error(`HTTP ${res.status}`);
-  } catch (e) {
-    throw new Error(`MLflow is not up at ${MLFLOW_URI} (${(e as Error).message}): run \`bash scripts/services.sh up\` first`);
-  }
-  
-}
+export const requireMlflow = (): Promise<void> => requireMlflowAt(MLFLOW_URI);
 
 export function requireBuilt(): void {
   if (!fs.existsSync(cliBin)) throw new Error(`${cliBin} is missing: run \`npx tsc -p .\` first`);

@@ -12,18 +12,18 @@ export const minioEndpoint = process.env.DAP_MINIO_ENDPOINT ?? 'http://127.0.0.1
 export const minioBucket = process.env.DAP_MINIO_BUCKET ?? 'mlflow';
 const secretsFile = process.env.DAP_SERVICES_SECRETS ?? path.join(cache, 'services', 'secrets.env');
 
-export async function requireMlflow(): Promise<void> {
+export async function requireMlflow(uri: string = trackingUri): Promise<void> {
   let ok = false;
   let detail = '';
   try {
-    const res = await fetch(`${trackingUri}/health`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${uri}/health`, { signal: AbortSignal.timeout(5000) });
     ok = res.ok;
     detail = `HTTP ${res.status}`;
   } catch (err) {
     detail = String((err as Error).cause ?? err);
   }
   if (!ok) {
-    throw new Error(`MLflow is not up at ${trackingUri} (${detail}): start the services with \`scripts/services.sh up\` (make test does)`);
+    throw new Error(`MLflow is not up at ${uri} (${detail}): start the services with \`scripts/services.sh up\` (make test does)`);
   }
 }
 
