@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec } from '../../src/adapters/exec/exec.js';
-import { requireMlflow as requireMlflowAt } from '../mlflow/support/services.js';
+import { requireMlflowAt } from '../mlflow/support/services.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliBin = path.join(repoRoot, 'dist/cli/bin.js');

@@ -12,7 +12,10 @@ export const minioEndpoint = process.env.DAP_MINIO_ENDPOINT ?? 'http://127.0.0.1
 export const minioBucket = process.env.DAP_MINIO_BUCKET ?? 'mlflow';
 const secretsFile = process.env.DAP_SERVICES_SECRETS ?? path.join(cache, 'services', 'secrets.env');
 
-export async function requireMlflow(uri: string = trackingUri): Promise<void> {
+/** Takes no arguments: tests pass it straight to beforeAll, which hands hooks a context. */
+export const requireMlflow = (): Promise<void> => requireMlflowAt(trackingUri);
+
+export async function requireMlflowAt(uri: string): Promise<void> {
   let ok = false;
   let detail = '';
   try {
