@@ -1,5 +1,5 @@
 import { createMlflowClient, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
-import type { RetryPolicy } from '../adapters/http/index.js';
+import { TRANSIENT_STATUSES, type RetryPolicy } from '../adapters/http/index.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import { metricValueAsNumber } from './metric-rules.js';
 import { RejectedError } from './sink.js';
@@ -60,9 +60,10 @@ async function guardAt<T>(trackingUri: string, fn: () => Promise<T>): Promise<T>
     if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401 && e.status !== 403) {
       throw Object.assign(new RejectedError(e.message), { code: e.errorCode, status: e.status });
     }
-    // still 408/429/502/503/504 after the client's retries (e.g. a proxy in front of a restarting
-    // server): the server is unavailable, nothing is wrong with the data — `dap sync` exits 3, not 1
-    if (e instanceof MlflowError && [408, 429, 502, 503, 504].includes(e.status)) {
+    // still a transient status (408/429/5xx) after the client's retries — a restarting server, a
+    // proxy in front of it, a database that is down: nothing is wrong with the data, so the journal
+    // waits and `dap sync` exits 3 (try again later), not 1 (data refused)
+    if (e instanceof MlflowError && TRANSIENT_STATUSES.has(e.status)) {
       throw new UnavailableError(`MLflow at ${redactUri(trackingUri)} is unavailable (HTTP ${e.status} after retries: ${e.message})`, 'check that the tracking server is up, then run dap sync again (nothing is lost: the journals stay)', e);
     }
     throw e;

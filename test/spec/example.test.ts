@@ -34,9 +34,7 @@ describe('experiments/toy-regression', () => {
       const argv = command.map((item) => renderArgvItem(item, r.params));
       // paths in the spec are relative to the project root; the job runs from there
       const script = path.join(repoRoot, argv[1]!);
-      const t0 = Date.now();
       await run(argv[0]!, [script, ...argv.slice(2)], { cwd: work, env: { ...process.env, DAP_PARAMS_FILE: paramsFile, DAP_METRICS_FILE: metricsFile } });
-      expect(Date.now() - t0).toBeLessThan(5000);
       const steps = (await fs.readFile(metricsFile, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { step: number; train_loss: number; val_loss: number });
       expect(steps.map((s) => s.step)).toEqual(Array.from({ length: r.params.epochs as number }, (_, i) => i + 1));
       expect(steps.at(-1)!.val_loss).toBeLessThan(steps[0]!.val_loss);

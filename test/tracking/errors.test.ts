@@ -48,3 +48,37 @@ describe('a tracking server that refuses the credentials', () => {
     expect(r.stderr).not.toMatch(/tok-123/);
   });
 });
+
+// A server that keeps failing (database down behind MLflow: 500 INTERNAL_ERROR on every call) is a
+// server problem, not a data problem: the journal waits and `dap sync` says "try again" (exit 3),
+// the same as for a server that cannot be reached — never "data refused" (exit 1).
+describe('a tracking server that keeps answering 5xx', () => {
+  let server: http.Server;
+  let uri: string;
+  let calls = 0;
+  beforeAll(async () => {
+    requireBuilt();
+    server = http.createServer((req, res) => {
+      calls++;
+      req.resume();
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error_code: 'INTERNAL_ERROR', message: '(psycopg2.OperationalError) connection to server failed' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('dap sync: exit 3 after the retries, the journal stays unshipped', async () => {
+    const dir = tmpDir('err500-sync');
+    await dap(['track', '--experiment', 'e', '--', 'true'], { cwd: dir, env: {} });
+    const retry = { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2', MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' };
+    const r = await dap(['sync'], { cwd: dir, env: { MLFLOW_TRACKING_URI: uri, ...retry } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(calls).toBe(3); // the first attempt and two retries
+    expect(r.stderr).toMatch(new RegExp(`^dap: MLflow at ${uri} is unavailable \\(HTTP 500 after retries: .*INTERNAL_ERROR`, 'm'));
+    expect(r.stderr).toMatch(/1 journal\(s\) not shipped yet/);
+    const listed = await dap(['runs', '--json'], { cwd: dir, env: {} });
+    expect((JSON.parse(listed.stdout) as Array<{ shippedTo: string[] }>).map((x) => x.shippedTo)).toEqual([[]]);
+  });
+});
