@@ -127,6 +127,29 @@ describe('timeouts are idle timeouts', () => {
       await s.close();
     }
   });
+
+  it('an answer whose body stalls or is cut off mid-way is retried like a reset', async () => {
+    // 1st attempt: headers, half the body, then silence; 2nd: headers, half the body, connection
+    // dropped; 3rd: the whole answer. Without reading the body inside the attempt the caller would
+    // hang on the 1st (no timeout after the headers) or fail on the 2nd with "terminated".
+    let n = 0;
+    const s = await server((req, res) => {
+      req.resume();
+      const attempt = ++n;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '14' });
+      if (attempt === 3) return void res.end('{"run_id":"r"}');
+      res.write('{"run_id"');
+      if (attempt === 2) setTimeout(() => res.socket?.destroy(), 50);
+    });
+    try {
+      const t = new HttpTransport({ baseUrl: s.url, retry: { ...policy, maxRetries: 2, backoffFactor: 0, backoffJitter: 0 } });
+      const res = await t.request({ method: 'POST', path: '/api/2.0/mlflow/runs/get', json: {}, buffer: true });
+      expect(n).toBe(3);
+      expect(await res.json()).toEqual({ run_id: 'r' });
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe('against the real server through a fault-injecting proxy', () => {

@@ -23,6 +23,11 @@ export interface HttpRequest {
   auth?: boolean;
   /** retry transient failures (default true) */
   retry?: boolean;
+  /**
+   * Read the whole answer within the attempt (small JSON answers, not downloads): a body that stalls
+   * times out and a body cut off mid-way is retried like a reset, instead of failing the caller later.
+   */
+  buffer?: boolean;
   signal?: AbortSignal;
 }
 
@@ -106,6 +111,13 @@ class IdleTimer {
   }
 }
 
+/** The answer with its body read (still under the attempt's idle timer). */
+async function buffered(res: Response): Promise<Response> {
+  const bytes = await res.arrayBuffer();
+  const nullBody = res.status === 204 || res.status === 205 || res.status === 304;
+  return new Response(nullBody ? null : bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class HttpTransport {
@@ -165,19 +177,21 @@ export class HttpTransport {
       let retryAfterMs: number | undefined;
       let response: Response | undefined;
       try {
-        response = await this.fetchFn(url, {
+        const fetched = await this.fetchFn(url, {
           method: req.method,
           headers,
           body: body as BodyInit | undefined,
           signal,
           ...(isStream(body) ? { duplex: 'half' } : {}),
         } as RequestInit);
+        response = req.buffer && !TRANSIENT_STATUSES.has(fetched.status) ? await buffered(fetched) : fetched;
         timer.stop();
         if (!TRANSIENT_STATUSES.has(response.status)) return response;
         reason = `HTTP ${response.status}`;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (err) {
         timer.stop();
+        response = undefined; // headers came but the body did not: a connection failure like any other
         (source as { destroy?: () => void } | undefined)?.destroy?.(); // close a half-read file now
         if (req.signal?.aborted) throw err;
         reason = errorCode(err);

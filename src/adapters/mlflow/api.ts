@@ -32,11 +32,11 @@ export class MlflowApi {
   }
 
   async get<T>(path: string, query: HttpRequest['query'], what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'GET', path: API + path, query }, what));
+    return this.json<T>(await this.send({ method: 'GET', path: API + path, query, buffer: true }, what));
   }
 
   async post<T>(path: string, body: unknown, what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'POST', path: API + path, json: body }, what));
+    return this.json<T>(await this.send({ method: 'POST', path: API + path, json: body, buffer: true }, what));
   }
 
   async json<T>(res: Response): Promise<T> {

@@ -75,6 +75,7 @@ export class Artifacts {
         headers: { 'Content-Type': MIME[path.extname(dest).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(size) },
         // a fresh stream per attempt, so a retried upload starts again from byte 0
         body: () => createReadStream(localPath),
+        buffer: true,
       },
       `upload of ${dest}`,
     );
@@ -100,7 +101,7 @@ export class Artifacts {
     const root = await this.root(runIdOrUri);
     const rel = dir ? checkRelative(dir).replace(/\/+$/, '') : '';
     const res = await this.api.send(
-      { method: 'GET', path: `${ARTIFACTS_API}/artifacts`, query: { path: rel ? `${root}/${rel}` : root } },
+      { method: 'GET', path: `${ARTIFACTS_API}/artifacts`, query: { path: rel ? `${root}/${rel}` : root }, buffer: true },
       `list of artifacts${rel ? ` in ${rel}` : ''}`,
     );
     const body = await this.api.json<{ files?: FileInfo[] }>(res);
