@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifestExists } from '../../src/adapters/docker/registry-api.js';
+import { buildEnvironment } from '../../src/ops/env/build.js';
+import { pushEnvironment } from '../../src/ops/env/push.js';
+import { CountingEngine, addEnvironment, opsContext, requireEngine, sandbox, type Sandbox } from './helpers.js';
+import { startTokenRegistry, type TokenRegistry } from './support/token-registry.js';
+
+// GitLab's container registry authenticates with tokens: the registry answers 401 with a Bearer
+// challenge naming GitLab's /jwt/auth; the client fetches a JWT there with its credentials and
+// retries with it. The real docker-registry does that check here (signature, issuer, audience,
+// scope), with a token service in GitLab's shape — so `dap env push`, the no-build check against
+// the registry and a pull by digest are exercised as they run against GitLab.
+
+let sb: Sandbox;
+let reg: TokenRegistry;
+beforeAll(async () => {
+  await requireEngine();
+  sb = await sandbox();
+  reg = await startTokenRegistry();
+  process.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/daptest`;
+  await addEnvironment(sb, 'tok', '', { Dockerfile: 'FROM local/debian:bookworm\nRUN echo token-registry > /tok.txt\n' });
+}, 120_000);
+afterAll(async () => {
+  await reg?.stop();
+  await sb?.cleanup();
+});
+
+const login = () => ({ DAP_REGISTRY_USER: reg.user, DAP_REGISTRY_PASSWORD: reg.password });
+
+describe('a registry with token auth (GitLab style)', () => {
+  it('a push without credentials is refused, with what to set', async () => {
+    const err = await pushEnvironment(opsContext(sb), 'tok').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toMatch(/push of .*\/research\/daptest\/env-tok:[0-9a-f]{20} failed: .*(unauthorized|authentication required|denied)/i);
+    expect(err?.hint).toMatch(/DAP_REGISTRY_USER\/DAP_REGISTRY_PASSWORD/);
+  }, 600_000);
+
+  it('pushes through the token flow; the tag check and a pull by digest use it too', async () => {
+    Object.assign(process.env, login());
+    try {
+      const pushed = await pushEnvironment(opsContext(sb), 'tok');
+      expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const repo = 'research/daptest/env-tok';
+      // the engine asked the token service for push rights on exactly this repository, with the right login
+      expect(reg.tokenRequests.some((t) => t.authorized && t.service === 'container_registry' && t.scope.includes(`repository:${repo}:`) && t.scope.includes('push'))).toBe(true);
+
+      // dap's own manifest check: challenge → token → HEAD, with the digest the push reported
+      expect(await manifestExists(pushed.image, { username: reg.user, password: reg.password })).toEqual({ found: true, digest: pushed.digest });
+      expect(reg.tokenRequests.at(-1)).toEqual({ scope: `repository:${repo}:pull`, service: 'container_registry', authorized: true });
+      expect(await manifestExists(pushed.image, undefined)).toMatchObject({ found: false, reason: 'denied' });
+      expect(await manifestExists(pushed.image, { username: reg.user, password: 'wrong' })).toMatchObject({ found: false, reason: 'denied' });
+      expect(await manifestExists(`${reg.address}/${repo}:0000000000000000dead`, { username: reg.user, password: reg.password })).toMatchObject({ found: false, reason: 'absent' });
+
+      // without the local tag, `dap env build` finds the tag in the registry: no build call
+      const engine = new CountingEngine();
+      await engine.docker.getImage(pushed.image).remove({ noprune: true });
+      const built = await buildEnvironment(opsContext(sb, engine), 'tok');
+      expect(built.source).toBe('registry');
+      expect(engine.builds).toBe(0);
+
+      // a CI job pulls it by digest
+      await engine.docker.getImage(pushed.ref).remove({ noprune: true }).catch(() => undefined);
+      const st = await engine.pull(pushed.ref, { username: reg.user, password: reg.password, serveraddress: reg.address });
+      expect(st.error).toBeUndefined();
+      expect((await engine.inspectImage(pushed.ref))?.repoDigests).toContain(pushed.ref);
+      for (const ref of [pushed.ref, pushed.image, pushed.image.replace(/:[0-9a-f]{20}$/, ':latest')]) {
+        await engine.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
+      }
+    } finally {
+      delete process.env.DAP_REGISTRY_USER;
+      delete process.env.DAP_REGISTRY_PASSWORD;
+    }
+  }, 600_000);
+});
