@@ -7,7 +7,7 @@
 //   py-step     MLflow Python client, mlflow.log_metrics once per step (a subset, extrapolated)
 // Runs are created before each clock starts. Uses dist/ (run `npx tsc -p .` first).
 // Env: MLFLOW_TRACKING_URI (default http://127.0.0.1:55000), BENCH_RUNS, BENCH_STEPS,
-//      BENCH_CONCURRENCY (default 4), BENCH_STEP_RUNS/BENCH_STEP_STEPS (per-step subset, default 2×250),
+//      BENCH_CONCURRENCY (default 4; bench/track.sh sets 8), BENCH_STEP_RUNS/BENCH_STEP_STEPS (per-step subset, default 2×250),
 //      BENCH_ROUNDS (default 3).
 // The machine is shared, so ceiling, dap and py-batched run interleaved in every round (order
 // rotated) and the ratios are medians of the per-round ratios; per-step runs once (it is ~100× off).
@@ -105,7 +105,7 @@ const runMode = async (fn, perRun) => {
   return r;
 };
 
-console.log(`bench/track: ${RUNS} runs × ${STEPS} steps against ${uri}, concurrency ${CONC}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`bench/track: ${RUNS} runs × ${STEPS} steps against ${process.env.BENCH_SERVER ?? uri}, concurrency ${CONC}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
 const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
   const modes = [[ceiling, 'ceiling'], [dap, 'dap'], [py('batched', RUNS, STEPS), 'py-batched']];
