@@ -12,10 +12,8 @@ if [ -n "${BENCH_MLFLOW_URI:-}" ]; then
 fi
 port="${BENCH_MLFLOW_PORT:-55020}"
 workers="${BENCH_MLFLOW_WORKERS:-4}"
-export DAP_MLFLOW_PORT="$port" DAP_MLFLOW_WORKERS="$workers"
 trap 'DAP_MLFLOW_PORT=$port bash scripts/services.sh stop-mlflow >/dev/null 2>&1 || true' EXIT
-bash scripts/services.sh start-mlflow
-unset DAP_MLFLOW_PORT DAP_MLFLOW_WORKERS
+DAP_MLFLOW_PORT="$port" DAP_MLFLOW_WORKERS="$workers" bash scripts/services.sh start-mlflow
 # more connections than workers: keep-alive connections stay with one worker, and 4 of them may
 # land on 3 workers (the bench's figures were noisy at 4 against 4 workers)
 MLFLOW_TRACKING_URI="http://127.0.0.1:$port" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-8}" BENCH_SERVER="MLflow with $workers workers (port $port)" \

@@ -57,7 +57,7 @@ async function guardAt<T>(trackingUri: string, fn: () => Promise<T>): Promise<T>
   } catch (e) {
     // the client's own check of keys and values (by name: one data problem, not a dead server)
     if ((e as Error)?.name === 'MlflowValidationError') throw Object.assign(new RejectedError((e as Error).message), { status: 400 });
-    if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401 && e.status !== 403) {
+    if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && !TRANSIENT_STATUSES.has(e.status) && e.status !== 401 && e.status !== 403) {
       throw Object.assign(new RejectedError(e.message), { code: e.errorCode, status: e.status });
     }
     // still a transient status (408/429/5xx) after the client's retries — a restarting server, a

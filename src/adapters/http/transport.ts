@@ -191,7 +191,6 @@ export class HttpTransport {
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (err) {
         timer.stop();
-        response = undefined; // headers came but the body did not: a connection failure like any other
         (source as { destroy?: () => void } | undefined)?.destroy?.(); // close a half-read file now
         if (req.signal?.aborted) throw err;
         reason = errorCode(err);

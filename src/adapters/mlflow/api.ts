@@ -16,11 +16,15 @@ export class MlflowApi {
     this.trackingUri = redactUrl(transport.baseUrl).replace(/\/+$/, '');
   }
 
-  /** Sends a request and returns the raw Response when its status is 2xx; throws otherwise. */
+  /**
+   * Sends a request and returns the raw Response when its status is 2xx; throws otherwise. Answers
+   * are read whole within their attempt (`buffer`), so a stalled or cut-off body is retried; only a
+   * download passes `buffer: false` to stream.
+   */
   async send(req: HttpRequest, what: string): Promise<Response> {
     let res: Response;
     try {
-      res = await this.transport.request(req);
+      res = await this.transport.request({ buffer: true, ...req });
     } catch (err) {
       if (err instanceof HttpConnectionError) throw unreachable(this.trackingUri, err.message, err);
       throw err;
@@ -32,11 +36,11 @@ export class MlflowApi {
   }
 
   async get<T>(path: string, query: HttpRequest['query'], what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'GET', path: API + path, query, buffer: true }, what));
+    return this.json<T>(await this.send({ method: 'GET', path: API + path, query }, what));
   }
 
   async post<T>(path: string, body: unknown, what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'POST', path: API + path, json: body, buffer: true }, what));
+    return this.json<T>(await this.send({ method: 'POST', path: API + path, json: body }, what));
   }
 
   async json<T>(res: Response): Promise<T> {

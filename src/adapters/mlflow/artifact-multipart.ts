@@ -45,7 +45,7 @@ export async function multipartUpload(api: MlflowApi, root: string, dest: string
   let created: CreateResponse;
   try {
     const res = await api.send(
-      { method: 'POST', path: `${ARTIFACTS_API}/mpu/create/${where}`, json: { path: name, num_parts: numParts }, buffer: true },
+      { method: 'POST', path: `${ARTIFACTS_API}/mpu/create/${where}`, json: { path: name, num_parts: numParts } },
       `multipart upload of ${dest}`,
     );
     created = await api.json<CreateResponse>(res);
@@ -71,7 +71,6 @@ export async function multipartUpload(api: MlflowApi, root: string, dest: string
             auth: false,
             headers: { ...(cred.headers ?? {}), 'Content-Length': String(end - start + 1) },
             body: () => createReadStream(localPath, { start, end }),
-            buffer: true,
           },
           `part ${n} of ${dest}`,
         );
@@ -82,7 +81,7 @@ export async function multipartUpload(api: MlflowApi, root: string, dest: string
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
     parts.sort((a, b) => a.part_number - b.part_number);
     await api.send(
-      { method: 'POST', path: `${ARTIFACTS_API}/mpu/complete/${where}`, json: { path: name, upload_id: uploadId, parts }, buffer: true },
+      { method: 'POST', path: `${ARTIFACTS_API}/mpu/complete/${where}`, json: { path: name, upload_id: uploadId, parts } },
       `completion of multipart upload of ${dest}`,
     );
     return true;

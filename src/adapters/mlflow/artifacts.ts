@@ -75,7 +75,6 @@ export class Artifacts {
         headers: { 'Content-Type': MIME[path.extname(dest).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(size) },
         // a fresh stream per attempt, so a retried upload starts again from byte 0
         body: () => createReadStream(localPath),
-        buffer: true,
       },
       `upload of ${dest}`,
     );
@@ -101,7 +100,7 @@ export class Artifacts {
     const root = await this.root(runIdOrUri);
     const rel = dir ? checkRelative(dir).replace(/\/+$/, '') : '';
     const res = await this.api.send(
-      { method: 'GET', path: `${ARTIFACTS_API}/artifacts`, query: { path: rel ? `${root}/${rel}` : root }, buffer: true },
+      { method: 'GET', path: `${ARTIFACTS_API}/artifacts`, query: { path: rel ? `${root}/${rel}` : root } },
       `list of artifacts${rel ? ` in ${rel}` : ''}`,
     );
     const body = await this.api.json<{ files?: FileInfo[] }>(res);
@@ -124,7 +123,8 @@ export class Artifacts {
   async download(runIdOrUri: string, artifactPath: string, localPath: string): Promise<number> {
     const root = await this.root(runIdOrUri);
     const res = await this.api.send(
-      { method: 'GET', path: `${ARTIFACTS_API}/artifacts/${encodePath(root)}/${encodePath(checkRelative(artifactPath))}` },
+      // streamed to disk, not buffered: artifacts can be large
+      { method: 'GET', path: `${ARTIFACTS_API}/artifacts/${encodePath(root)}/${encodePath(checkRelative(artifactPath))}`, buffer: false },
       `download of ${artifactPath}`,
     );
     await mkdir(path.dirname(localPath), { recursive: true });

@@ -88,7 +88,7 @@ export async function logBatch(api: MlflowApi, runId: string, input: LogBatchInp
   const bodies = planLogBatch(runId, input);
   for (const body of bodies) {
     await api.send(
-      { method: 'POST', path: `${API}/runs/log-batch`, body: () => body, headers: { 'Content-Type': 'application/json' }, buffer: true },
+      { method: 'POST', path: `${API}/runs/log-batch`, body: () => body, headers: { 'Content-Type': 'application/json' } },
       `log-batch for run ${runId}`,
     );
   }
