@@ -53,10 +53,9 @@ describe('dap env build / push (real engine, real registry)', () => {
 
   it('pushes with auth, writes images.lock.json, pulls back by digest; no build when only the registry has it', async () => {
     const creds = registryCredentials();
-    process.env.DAP_REGISTRY_USER = creds.user;
-    process.env.DAP_REGISTRY_PASSWORD = creds.password;
-    try {
-      const c = opsContext(sb);
+    const login = { DAP_REGISTRY_USER: creds.user, DAP_REGISTRY_PASSWORD: creds.password };
+    {
+      const c = opsContext(sb, undefined, login);
       const pushed = await pushEnvironment(c, 'python');
       expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const lock = JSON.parse(readFileSync(path.join(sb.project, 'environments', 'images.lock.json'), 'utf8')) as Record<string, unknown>;
@@ -70,7 +69,7 @@ describe('dap env build / push (real engine, real registry)', () => {
       // drop the local tag: the tag is found in the registry, so still no build
       const engine = new CountingEngine();
       await engine.docker.getImage(pushed.image).remove({ noprune: true });
-      const c2 = opsContext(sb, engine);
+      const c2 = opsContext(sb, engine, login);
       const r = await buildEnvironment(c2, 'python');
       expect(r.source).toBe('registry');
       expect(engine.builds).toBe(0);
@@ -81,9 +80,6 @@ describe('dap env build / push (real engine, real registry)', () => {
       const info = await engine.inspectImage(pushed.ref);
       expect(info?.repoDigests).toContain(pushed.ref);
       await engine.tag(pushed.ref, pushed.image); // restore the tag for the other tests
-    } finally {
-      delete process.env.DAP_REGISTRY_USER;
-      delete process.env.DAP_REGISTRY_PASSWORD;
     }
   }, 900_000);
 
@@ -91,7 +87,7 @@ describe('dap env build / push (real engine, real registry)', () => {
     await addEnvironment(sb, 'plain', '', {
       Dockerfile: 'FROM local/debian:bookworm\nRUN echo from-user-dockerfile > /plain.txt\nUSER nobody\n',
     });
-    const rendered = await renderEnvironment('plain', sb.project);
+    const rendered = await renderEnvironment('plain', sb.env, sb.project);
     expect(rendered.dockerfile).toContain('RUN echo from-user-dockerfile > /plain.txt');
     expect(rendered.dockerfile.indexOf('USER nobody')).toBeLessThan(rendered.dockerfile.indexOf('USER root'));
     const c = opsContext(sb);

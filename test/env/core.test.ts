@@ -5,10 +5,9 @@ import { parseEnvironment } from '../../src/core/env/validate.js';
 import { renderDockerfile } from '../../src/core/env/dockerfile.js';
 import { BEGIN_MARK, END_MARK, mergeSshConfig, parseManagedEntries } from '../../src/core/env/ssh-config.js';
 import type { SshHostEntry } from '../../src/core/env/ssh-config.js';
-import { pinHostKey, pinnedKeys, removeHostKey } from '../../src/core/env/known-hosts.js';
+import { knownHostKeys, pinHostKey, pinnedKeys, removeHostKey } from '../../src/core/env/known-hosts.js';
 import { contextHash, updateImagesLock } from '../../src/core/env/naming.js';
 import { JsonLines, applyEvent, newStreamState } from '../../src/core/env/build-stream.js';
-import { knownHostKeys } from '../../src/adapters/ssh/files.js';
 import { createHmac } from 'node:crypto';
 
 // Pure parts of environments: parsing with positions, rendering, the ssh config block,

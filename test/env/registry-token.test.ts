@@ -17,7 +17,7 @@ beforeAll(async () => {
   await requireEngine();
   sb = await sandbox();
   reg = await startTokenRegistry();
-  process.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/daptest`;
+  sb.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/daptest`;
   await addEnvironment(sb, 'tok', '', { Dockerfile: 'FROM local/debian:bookworm\nRUN echo token-registry > /tok.txt\n' });
 }, 120_000);
 afterAll(async () => {
@@ -35,9 +35,8 @@ describe('a registry with token auth (GitLab style)', () => {
   }, 600_000);
 
   it('pushes through the token flow; the tag check and a pull by digest use it too', async () => {
-    Object.assign(process.env, login());
-    try {
-      const pushed = await pushEnvironment(opsContext(sb), 'tok');
+    {
+      const pushed = await pushEnvironment(opsContext(sb, undefined, login()), 'tok');
       expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const repo = 'research/daptest/env-tok';
       // the engine asked the token service for push rights on exactly this repository, with the right login
@@ -53,7 +52,7 @@ describe('a registry with token auth (GitLab style)', () => {
       // without the local tag, `dap env build` finds the tag in the registry: no build call
       const engine = new CountingEngine();
       await engine.docker.getImage(pushed.image).remove({ noprune: true });
-      const built = await buildEnvironment(opsContext(sb, engine), 'tok');
+      const built = await buildEnvironment(opsContext(sb, engine, login()), 'tok');
       expect(built.source).toBe('registry');
       expect(engine.builds).toBe(0);
 
@@ -65,9 +64,6 @@ describe('a registry with token auth (GitLab style)', () => {
       for (const ref of [pushed.ref, pushed.image, pushed.image.replace(/:[0-9a-f]{20}$/, ':latest')]) {
         await engine.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
       }
-    } finally {
-      delete process.env.DAP_REGISTRY_USER;
-      delete process.env.DAP_REGISTRY_PASSWORD;
     }
   }, 600_000);
 });

@@ -1,4 +1,4 @@
-import { HOST_KEY_PUB, JUPYTER_PORT, STATE_DIR, WORKSPACE_DIR } from './types.js';
+import { HOST_KEY_PUB, JUPYTER_PORT, CONTAINER_STATE_DIR, WORKSPACE_DIR } from './types.js';
 
 // /usr/local/bin/dap-entrypoint, baked into every environment image. One image, two uses:
 // - CI (default): exec the given command unchanged, so GitLab Runner's shell works;
@@ -28,12 +28,12 @@ if ! id -u "$user" >/dev/null 2>&1; then
 fi
 # '*': no password can match, but the account is not locked (sshd refuses locked accounts)
 usermod -p '*' "$user"
-mkdir -p ${WORKSPACE_DIR} ${STATE_DIR}/ssh
+mkdir -p ${WORKSPACE_DIR} ${CONTAINER_STATE_DIR}/ssh
 [ "$(stat -c %u ${WORKSPACE_DIR})" = "$uid" ] || chown "$uid:$gid" ${WORKSPACE_DIR}
 
 if [ "\${DAP_SSH:-1}" = 1 ]; then
   command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || { say "sshd is not installed in this image (set ssh: true)"; exit 1; }
-  keys=${STATE_DIR}/ssh
+  keys=${CONTAINER_STATE_DIR}/ssh
   if [ ! -s "$keys/ssh_host_ed25519_key" ]; then
     ssh-keygen -q -t ed25519 -N '' -C "dap-$DAP_ENV_NAME" -f "$keys/ssh_host_ed25519_key"
     say "generated host key"

@@ -14,13 +14,12 @@ export interface EnvProject {
   root: string;
   name: string;
   environmentsDir: string;
-  stateDir: string;
   /** `<registry>/<project>`: images are `<registryImage>/env-<name>:<hash>` */
   registryImage: string;
   registry: string;
 }
 
-export function findProject(cwd = process.cwd()): EnvProject {
+export function findProject(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): EnvProject {
   let dir = path.resolve(cwd);
   let root = dir;
   for (;;) {
@@ -30,18 +29,19 @@ export function findProject(cwd = process.cwd()): EnvProject {
     dir = up;
   }
   const layout = projectLayout(root);
-  const name = slug(process.env.DAP_PROJECT ?? path.basename(root));
-  const registryImage = (process.env.DAP_REGISTRY_IMAGE ?? process.env.CI_REGISTRY_IMAGE
-    ?? `${process.env.DAP_REGISTRY ?? '127.0.0.1:55001'}/${name}`).replace(/\/+$/, '');
+  const name = slug(env.DAP_PROJECT ?? path.basename(root));
+  const registryImage = (env.DAP_REGISTRY_IMAGE ?? env.CI_REGISTRY_IMAGE
+    ?? `${env.DAP_REGISTRY ?? '127.0.0.1:55001'}/${name}`).replace(/\/+$/, '');
   return {
-    root, name, environmentsDir: layout.environmentsDir, stateDir: layout.stateDir,
+    root, name, environmentsDir: layout.environmentsDir,
     registryImage, registry: registryImage.split('/')[0]!,
   };
 }
 
-export function registryAuth(registry: string): RegistryAuth | undefined {
-  const username = process.env.DAP_REGISTRY_USER ?? process.env.CI_REGISTRY_USER;
-  const password = process.env.DAP_REGISTRY_PASSWORD ?? process.env.CI_REGISTRY_PASSWORD;
+/** The registry login: DAP_REGISTRY_USER/DAP_REGISTRY_PASSWORD, in CI GitLab's CI_REGISTRY_USER/CI_REGISTRY_PASSWORD. */
+export function registryAuth(registry: string, env: NodeJS.ProcessEnv): RegistryAuth | undefined {
+  const username = env.DAP_REGISTRY_USER ?? env.CI_REGISTRY_USER;
+  const password = env.DAP_REGISTRY_PASSWORD ?? env.CI_REGISTRY_PASSWORD;
   return username && password ? { username, password, serveraddress: registry } : undefined;
 }
 

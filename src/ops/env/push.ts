@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { DapError } from '../../errors.js';
-import { splitTag } from '../../adapters/docker/engine.js';
+import { parseImageRef } from '../../core/env/image-ref.js';
 import { updateImagesLock } from '../../core/env/naming.js';
 import type { ImagesLockFile } from '../../core/env/naming.js';
 import { buildEnvironment } from './build.js';
-import type { EnvOpsContext } from './build.js';
+import type { EnvDeps } from './deps.js';
 import { registryAuth } from './project.js';
 import { progressPrinter } from './progress.js';
 
@@ -16,9 +16,9 @@ import { progressPrinter } from './progress.js';
 
 export interface PushOutcome { name: string; image: string; digest: string; ref: string; lockFile: string }
 
-export async function pushEnvironment(c: EnvOpsContext, name: string): Promise<PushOutcome> {
+export async function pushEnvironment(c: EnvDeps, name: string): Promise<PushOutcome> {
   const built = await buildEnvironment({ ...c, registryCheck: false }, name);
-  const auth = registryAuth(c.project.registry);
+  const auth = registryAuth(c.project.registry, c.env);
   const printer = progressPrinter(c.log, c.verbose ?? false);
   c.log.write(`pushing ${built.image}${auth ? ` as ${auth.username}` : ' (no credentials: set DAP_REGISTRY_USER/DAP_REGISTRY_PASSWORD)'}\n`);
   const st = await c.engine.push(built.image, auth, printer);
@@ -28,7 +28,7 @@ export async function pushEnvironment(c: EnvOpsContext, name: string): Promise<P
       hint: denied ? 'set DAP_REGISTRY_USER/DAP_REGISTRY_PASSWORD (CI: CI_REGISTRY_USER/CI_REGISTRY_PASSWORD)' : `is the registry ${c.project.registry} up? (scripts/registry.sh up)`,
     });
   }
-  const latest = `${splitTag(built.image).repo}:latest`;
+  const latest = `${parseImageRef(built.image).name}:latest`;
   await c.engine.tag(built.image, latest);
   await c.engine.push(latest, auth, () => {});
   const lockFile = path.join(c.project.environmentsDir, 'images.lock.json');

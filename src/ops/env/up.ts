@@ -3,23 +3,23 @@ import { promises as fs } from 'node:fs';
 import { DapError } from '../../errors.js';
 import { createAndStart, ensureVolume, execIn, findContainer, removeContainer } from '../../adapters/docker/containers.js';
 import type { DockerEngine } from '../../adapters/docker/engine.js';
-import { keyAuth, sshExec } from '../../adapters/ssh/client.js';
+import { HostKeyMismatchError, keyAuth, sshExec } from '../../adapters/ssh/client.js';
 import type { KeyAuth } from '../../adapters/ssh/client.js';
-import { dapKnownHostsFile, findKeyPair, readText, writeTextAtomic } from '../../adapters/ssh/files.js';
+import { findKeyPair, readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { parsePublicKeyLine, pinHostKey } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
 import {
   LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_SSH_PORT, LABEL_USER, containerName, sshAlias, volumeNames,
 } from '../../core/env/naming.js';
-import { HOST_KEY_PUB, JUPYTER_PORT, STATE_DIR, WORKSPACE_DIR } from '../../core/env/types.js';
+import { CONTAINER_STATE_DIR, HOST_KEY_PUB, JUPYTER_PORT, WORKSPACE_DIR } from '../../core/env/types.js';
 import { buildEnvironment } from './build.js';
-import type { EnvOpsContext } from './build.js';
+import type { EnvDeps } from './deps.js';
 import { connectFromState } from './connect.js';
 import type { ConnectInfo } from './connect.js';
 import { assertPortFree, freePort } from './ports.js';
 import { loadEnvironment, registryAuth } from './project.js';
 import { writeSshConfig } from './ssh-config.js';
-import { saveState } from './state.js';
+import { saveDevState } from './state.js';
 import type { DevState } from './state.js';
 
 // `dap env up NAME`: image (built if needed) -> container with the developer's uid/gid and public
@@ -44,10 +44,11 @@ export interface UpResult {
   connect: ConnectInfo;
 }
 
-export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOptions = {}): Promise<UpResult> {
+export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = {}): Promise<UpResult> {
   await loadEnvironment(c.project, name); // unknown or invalid environment: say so before anything else
-  const key = await findKeyPair(opts.identity);
-  const auth = keyAuth(await fs.readFile(key.privateKeyFile));
+  const files = sshFiles(c.env);
+  const key = await findKeyPair(files, opts.identity);
+  const auth = keyAuth(await fs.readFile(key.privateKeyFile), c.env.SSH_AUTH_SOCK);
   if ('error' in auth) {
     throw new DapError(`cannot log in with ${key.privateKeyFile}: ${auth.error}`, { hint: 'start ssh-agent and `ssh-add` the key, or pass --identity with another key' });
   }
@@ -55,7 +56,7 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   const env = built.env;
   if (built.source === 'registry') {
     c.log.write(`pulling ${built.image}\n`);
-    const st = await c.engine.pull(built.image, registryAuth(c.project.registry));
+    const st = await c.engine.pull(built.image, registryAuth(c.project.registry, c.env));
     if (st.error) throw new DapError(`pulling ${built.image} failed: ${st.error}`);
   }
   if (!env.ssh) throw new DapError(`environment ${name} has ssh: false; dev containers are reached over SSH`, { hint: 'set ssh: true in its environment.yaml' });
@@ -97,7 +98,7 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
       },
       ports: jupyterPort ? { 22: sshPort, [JUPYTER_PORT]: jupyterPort } : { 22: sshPort },
       hostIp,
-      volumes: { [vols.workspace]: WORKSPACE_DIR, [vols.state]: STATE_DIR },
+      volumes: { [vols.workspace]: WORKSPACE_DIR, [vols.state]: CONTAINER_STATE_DIR },
       gpus: env.gpus,
     });
   } catch (err) {
@@ -107,16 +108,16 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   try {
     const hostKey = await readHostKey(c.engine, cname);
     const alias = sshAlias(name);
-    await writeTextAtomic(dapKnownHostsFile(), pinHostKey(await readText(dapKnownHostsFile()), alias, hostKey));
+    await writeTextAtomic(files.dapKnownHosts, pinHostKey(await readText(files.dapKnownHosts), alias, hostKey));
     const proxyJump = opts.remoteHost ? jumpOf(opts.remoteHost) : undefined;
     if (local) await waitForSsh({ port: sshPort, user: env.user, auth, hostKey });
     const state: DevState = {
       name, alias, container: cname, image: built.image, dockerHost: opts.remoteHost, proxyJump, hostIp, sshPort, jupyterPort,
       jupyterToken: token, user: env.user, identityFile: key.privateKeyFile, workspace: WORKSPACE_DIR, startedAt: new Date().toISOString(),
     };
-    await saveState(state);
-    if (opts.writeSshConfig !== false) await writeSshConfig();
-    return { name, container: cname, image: built.image, reused: false, hostKey: `${hostKey.type} ${hostKey.base64}`, connect: connectFromState(state) };
+    await saveDevState(c.env, state);
+    if (opts.writeSshConfig !== false) await writeSshConfig(c.env);
+    return { name, container: cname, image: built.image, reused: false, hostKey: `${hostKey.type} ${hostKey.base64}`, connect: connectFromState(state, files) };
   } catch (err) {
     const logs = await containerTail(c.engine, cname);
     await removeContainer(c.engine, cname).catch(() => {});
@@ -164,7 +165,7 @@ async function waitForSsh(t: { port: number; user: string; auth: KeyAuth; hostKe
       last = new Error(`ssh exec exited ${r.code}: ${r.stderr}`);
     } catch (err) {
       last = err;
-      if ((err as Error).name === 'HostKeyMismatchError') throw err;
+      if (err instanceof HostKeyMismatchError) throw err;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
