@@ -6,7 +6,7 @@ import { pushEnvironment } from '../../src/ops/env/push.js';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
 import { execFileSync } from 'node:child_process';
 import { renderEnvironment } from '../../src/ops/env/render.js';
-import { CountingEngine, addEnvironment, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
+import { CountingEngine, addEnvironment, dapCli, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Build `python` (first time: minutes of apt/pip, cached afterwards), rebuild unchanged with no
@@ -98,8 +98,15 @@ describe('dap env build / push (real engine, real registry)', () => {
     execFileSync('docker', ['rmi', built.image], { stdio: 'ignore' });
   }, 900_000);
 
-  it('a push without credentials is refused by the registry with a clear message', async () => {
+  it('a push without credentials is refused before any upload, naming the variables to set', async () => {
     const c = opsContext(sb);
-    await expect(pushEnvironment(c, 'python')).rejects.toThrow(/push of .* failed: .*(no basic auth|unauthorized|authentication)/i);
+    const err = await pushEnvironment(c, 'python').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toBe('cannot push environment python: registry 127.0.0.1:55001 needs a login and none is set; nothing was uploaded');
+    expect(err?.hint).toContain('set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD');
+    expect(c.engine.pushes).toBe(0);
+    const cli = dapCli(['env', 'push', 'python'], sb.env, sb.project);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('hint: set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD');
+    expect(cli.stderr).not.toContain('pushing ');
   });
 });

@@ -15,12 +15,17 @@ export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const realCache = process.env.DAP_CACHE ?? path.join(os.homedir(), '.cache', 'dap');
 export const TEST_PROJECT = 'daptest';
 
-/** Counts build calls: a no-op `dap env build` must make none. */
+/** Counts build and push calls: a no-op `dap env build` makes no build, a push without a login no upload. */
 export class CountingEngine extends DockerEngine {
   builds = 0;
+  pushes = 0;
   override build(...args: Parameters<DockerEngine['build']>): ReturnType<DockerEngine['build']> {
     this.builds++;
     return super.build(...args);
+  }
+  override push(...args: Parameters<DockerEngine['push']>): ReturnType<DockerEngine['push']> {
+    this.pushes++;
+    return super.push(...args);
   }
 }
 

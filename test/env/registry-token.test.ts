@@ -28,10 +28,16 @@ afterAll(async () => {
 const login = () => ({ DAP_REGISTRY_USER: reg.user, DAP_REGISTRY_PASSWORD: reg.password });
 
 describe('a registry with token auth (GitLab style)', () => {
-  it('a push without credentials is refused, with what to set', async () => {
-    const err = await pushEnvironment(opsContext(sb), 'tok').then(() => undefined, (e: Error & { hint?: string }) => e);
-    expect(err?.message).toMatch(/push of .*\/research\/daptest\/env-tok:[0-9a-f]{20} failed: .*(unauthorized|authentication required|denied)/i);
-    expect(err?.hint).toMatch(/DAP_REGISTRY_USER\/DAP_REGISTRY_PASSWORD/);
+  it('a push without credentials, or with wrong ones, stops before building or uploading, saying what to set', async () => {
+    const c = opsContext(sb);
+    const err = await pushEnvironment(c, 'tok').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toBe(`cannot push environment tok: registry ${reg.address} needs a login and none is set; nothing was uploaded`);
+    expect(err?.hint).toMatch(/set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD/);
+    const wrong = opsContext(sb, undefined, { DAP_REGISTRY_USER: reg.user, DAP_REGISTRY_PASSWORD: 'wrong' });
+    await expect(pushEnvironment(wrong, 'tok')).rejects.toThrow(`registry ${reg.address} refused the login of ${reg.user}`);
+    expect([c.engine.builds, c.engine.pushes, wrong.engine.builds, wrong.engine.pushes]).toEqual([0, 0, 0, 0]);
+    // the engine never asked the token service for push rights
+    expect(reg.tokenRequests.filter((t) => t.scope.includes('push') && t.authorized)).toEqual([]);
   }, 600_000);
 
   it('pushes through the token flow; the tag check and a pull by digest use it too', async () => {

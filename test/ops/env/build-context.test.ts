@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeBuildContext } from '../../src/ops/env/context.js';
-import { findProject, loadEnvironment } from '../../src/ops/env/project.js';
+import { describeBuildContext } from '../../../src/ops/env/context.js';
+import { findProject, loadEnvironment } from '../../../src/ops/env/project.js';
 
 // A proxy CA (DAP_BUILD_CA_CERTS) is a fact about the build machine, not about the environment:
 // it goes into the build context, but the image tag must be the same with or without it, so
