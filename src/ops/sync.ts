@@ -64,9 +64,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
 
   const files: string[] = [];
   if (opts.pipeline) {
-    const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
+    const { fetchPipelineRuns } = await import('./pipeline-artifacts.js');
     const dest = path.join(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
-    const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
+    const fetched = await fetchPipelineRuns({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     files.push(...findJournals(fetched));
   }
   if (opts.fromArtifacts) files.push(...(await artifactJournals(cwd, opts.fromArtifacts, env, say)));
