@@ -56,13 +56,17 @@ export function register(program: Command): void {
     .option('--jupyter-port <port>', 'host port for Jupyter (default: a free port)', parseIntArg)
     .option('--identity <file>', 'private key to log in with (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
     .option('--no-ssh-config', 'do not write the Host block into ~/.ssh/config')
+    .option('--bind-project', 'mount this project directory at /workspace (default: a persistent workspace volume)')
     .option('-v, --verbose', 'show the output of every build step')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, o: Common & { sshPort?: number; jupyterPort?: number; identity?: string; sshConfig: boolean }) => {
+    .action(async (name: string, o: Common & { sshPort?: number; jupyterPort?: number; identity?: string; sshConfig: boolean; bindProject?: boolean }) => {
       const { upEnvironment } = await import('../../ops/env/up.js');
       const { formatConnect } = await import('../../ops/env/connect.js');
-      const r = await upEnvironment(await deps(o), name, { sshPort: o.sshPort, jupyterPort: o.jupyterPort, identity: o.identity, writeSshConfig: o.sshConfig, remoteHost: dockerHostOf(o) });
-      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatConnect(r.connect));
+      const r = await upEnvironment(await deps(o), name, {
+        sshPort: o.sshPort, jupyterPort: o.jupyterPort, identity: o.identity, writeSshConfig: o.sshConfig, remoteHost: dockerHostOf(o), bindProject: o.bindProject,
+      });
+      const extra = `workspace: /workspace = ${o.bindProject ? `${r.workspace} (bind mount)` : `volume ${r.workspace}`}\n${r.trackingUri ? `tracking: MLFLOW_TRACKING_URI=${r.trackingUri}\n` : ''}`;
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatConnect(r.connect) + extra);
     });
 
   withHost(env.command('down <name>')).description('stop and remove the dev container (the workspace volume is kept)')

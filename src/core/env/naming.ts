@@ -38,9 +38,16 @@ export const LABEL_PROJECT = 'dap.project';
 export const LABEL_SSH_PORT = 'dap.ssh-port';
 export const LABEL_JUPYTER_PORT = 'dap.jupyter-port';
 export const LABEL_USER = 'dap.user';
+/** set on helper containers (the tracking relay); dev containers have none */
+export const LABEL_ROLE = 'dap.role';
 
 export function containerName(project: string, env: string): string {
   return `dap-${slug(project)}-${env}`;
+}
+
+/** The dev container's tracking relay (see adapters/docker/relay.ts). */
+export function relayContainerName(project: string, env: string): string {
+  return `${containerName(project, env)}-tracking`;
 }
 
 export function volumeNames(project: string, env: string): { workspace: string; state: string } {

@@ -1,7 +1,7 @@
 import { removeContainer } from '../../adapters/docker/containers.js';
 import { readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { removeHostKey } from '../../core/env/known-hosts.js';
-import { containerName, sshAlias, volumeNames } from '../../core/env/naming.js';
+import { containerName, relayContainerName, sshAlias, volumeNames } from '../../core/env/naming.js';
 import type { EnvDeps } from './deps.js';
 import { writeSshConfig } from './ssh-config.js';
 import { removeDevState } from './state.js';
@@ -13,6 +13,7 @@ export async function downEnvironment(c: EnvDeps, name: string, opts: { purge: b
   await c.engine.ping();
   const cname = containerName(c.project.name, name);
   const removed = await removeContainer(c.engine, cname);
+  await removeContainer(c.engine, relayContainerName(c.project.name, name));
   await removeDevState(c.env, name);
   if (opts.purge) {
     const vols = volumeNames(c.project.name, name);
