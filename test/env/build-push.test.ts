@@ -6,7 +6,7 @@ import { pushEnvironment } from '../../src/ops/env/push.js';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
 import { execFileSync } from 'node:child_process';
 import { renderEnvironment } from '../../src/ops/env/render.js';
-import { CountingEngine, addEnvironment, dapCli, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
+import { CountingEngine, TEST_PROJECT, addEnvironment, dapCli, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Build `python` (first time: minutes of apt/pip, cached afterwards), rebuild unchanged with no
@@ -24,7 +24,7 @@ describe('dap env build / push (real engine, real registry)', () => {
   it('builds python, then makes no build call when nothing changed', async () => {
     const c = opsContext(sb);
     const first = await buildEnvironment(c, 'python');
-    expect(first.image).toMatch(/^127\.0\.0\.1:55001\/daptest\/env-python:[0-9a-f]{20}$/);
+    expect(first.image).toMatch(new RegExp(`^127\\.0\\.0\\.1:55001/${TEST_PROJECT}/env-python:[0-9a-f]{20}$`));
     const again = opsContext(sb);
     const second = await buildEnvironment(again, 'python');
     expect(second.image).toBe(first.image);

@@ -12,7 +12,7 @@ import { execIn } from '../../src/adapters/docker/containers.js';
 import { sshExec, HostKeyMismatchError } from '../../src/adapters/ssh/client.js';
 import { pinnedKeys } from '../../src/core/env/known-hosts.js';
 import { DockerEngine } from '../../src/adapters/docker/engine.js';
-import { dapCli, opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
+import { TEST_PROJECT, dapCli, opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Dev containers on the real engine: ssh2 with the pinned host key, Jupyter's token, the
@@ -59,7 +59,7 @@ describe('dap env up (real engine, real sshd)', () => {
   it('password login is off and host keys are not in the image', async () => {
     const engine = new DockerEngine();
     const info = await connectInfo('python', sb.env);
-    const cname = 'dap-daptest-python';
+    const cname = `dap-${TEST_PROJECT}-python`;
     const cfg = await execIn(engine, cname, ['cat', '/run/dap/sshd_config']);
     expect(cfg.stdout).toMatch(/^PasswordAuthentication no$/m);
     expect(cfg.stdout).toMatch(/^PermitRootLogin no$/m);
@@ -111,7 +111,7 @@ describe('dap env up (real engine, real sshd)', () => {
     const engine = new DockerEngine();
     // regenerate the key inside the container and make sshd re-read it (SIGHUP re-execs sshd)
     const k = '/var/lib/dap/ssh/ssh_host_ed25519_key';
-    const res = await execIn(engine, 'dap-daptest-python', ['sh', '-c', `rm -f ${k} ${k}.pub && ssh-keygen -q -t ed25519 -N '' -f ${k} && kill -HUP $(cat /run/sshd.pid)`]);
+    const res = await execIn(engine, `dap-${TEST_PROJECT}-python`, ['sh', '-c', `rm -f ${k} ${k}.pub && ssh-keygen -q -t ed25519 -N '' -f ${k} && kill -HUP $(cat /run/sshd.pid)`]);
     expect(res.code, res.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     await expect(ssh('python', 'true')).rejects.toBeInstanceOf(HostKeyMismatchError);
@@ -130,7 +130,7 @@ describe('dap env up (real engine, real sshd)', () => {
     expect((await ssh('base', 'echo base')).stdout.trim()).toBe('base');
     expect((await ssh('python', 'echo python')).stdout.trim()).toBe('python');
     const ls = await listEnvironments(opsContext(sb));
-    expect(ls.containers.filter((k) => k.project === 'daptest' && k.state === 'running').map((k) => k.env).sort()).toEqual(['base', 'python']);
+    expect(ls.containers.filter((k) => k.project === TEST_PROJECT && k.state === 'running').map((k) => k.env).sort()).toEqual(['base', 'python']);
     const before = await fs.readFile(path.join(sb.home, '.ssh', 'config'), 'utf8');
     const again = await writeSshConfig(sb.env);
     expect(again.changed).toBe(false);

@@ -13,7 +13,8 @@ import { listContainers } from '../../src/adapters/docker/containers.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const realCache = process.env.DAP_CACHE ?? path.join(os.homedir(), '.cache', 'dap');
-export const TEST_PROJECT = 'daptest';
+/** The project the tests' containers, volumes and images are named after; DAP_TEST_PROJECT keeps parallel runs apart. */
+export const TEST_PROJECT = process.env.DAP_TEST_PROJECT ?? 'daptest';
 
 /** Counts build and push calls: a no-op `dap env build` makes no build, a push without a login no upload. */
 export class CountingEngine extends DockerEngine {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
 import { buildEnvironment } from '../../src/ops/env/build.js';
 import { pushEnvironment } from '../../src/ops/env/push.js';
-import { CountingEngine, addEnvironment, opsContext, requireEngine, sandbox, type Sandbox } from './helpers.js';
+import { CountingEngine, TEST_PROJECT, addEnvironment, opsContext, requireEngine, sandbox, type Sandbox } from './helpers.js';
 import { startTokenRegistry, type TokenRegistry } from './support/token-registry.js';
 
 // GitLab's container registry authenticates with tokens: the registry answers 401 with a Bearer
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await requireEngine();
   sb = await sandbox();
   reg = await startTokenRegistry();
-  sb.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/daptest`;
+  sb.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/${TEST_PROJECT}`;
   await addEnvironment(sb, 'tok', '', { Dockerfile: 'FROM local/debian:bookworm\nRUN echo token-registry > /tok.txt\n' });
 }, 120_000);
 afterAll(async () => {
@@ -44,7 +44,7 @@ describe('a registry with token auth (GitLab style)', () => {
     {
       const pushed = await pushEnvironment(opsContext(sb, undefined, login()), 'tok');
       expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-      const repo = 'research/daptest/env-tok';
+      const repo = `research/${TEST_PROJECT}/env-tok`;
       // the engine asked the token service for push rights on exactly this repository, with the right login
       expect(reg.tokenRequests.some((t) => t.authorized && t.service === 'container_registry' && t.scope.includes(`repository:${repo}:`) && t.scope.includes('push'))).toBe(true);
 

@@ -34,7 +34,8 @@ fi
 # '*': no password can match, but the account is not locked (sshd refuses locked accounts)
 usermod -p '*' "$user"
 mkdir -p ${WORKSPACE_DIR} ${CONTAINER_STATE_DIR}/ssh
-[ "$(stat -c %u ${WORKSPACE_DIR})" = "$uid" ] || chown "$uid:$gid" ${WORKSPACE_DIR}
+# a fresh workspace volume becomes the developer's; a bind-mounted project directory is left as it is
+[ "\${DAP_WORKSPACE_BIND:-0}" = 1 ] || [ "$(stat -c %u ${WORKSPACE_DIR})" = "$uid" ] || chown "$uid:$gid" ${WORKSPACE_DIR}
 
 if [ "\${DAP_SSH:-1}" = 1 ]; then
   command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || { say "sshd is not installed in this image (set ssh: true)"; exit 1; }

@@ -103,6 +103,7 @@ export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = 
       env: {
         DAP_DEV: '1', DAP_UID: String(uid), DAP_GID: String(gid), DAP_USER: env.user, DAP_AUTHORIZED_KEYS: key.publicKey,
         ...(token ? { JUPYTER_TOKEN: token } : {}),
+        ...(opts.bindProject ? { DAP_WORKSPACE_BIND: '1' } : {}),
         ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).join(' '),
       },
       labels: {
