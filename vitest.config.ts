@@ -24,8 +24,10 @@ export default defineConfig({
     // dist/ (the CLI the tests run) is built once, before any file; a failed build stops the run
     globalSetup: ['test/support/build-dist.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SERVICE_BACKED } },
-      { extends: true, test: { name: 'services', include: SERVICE_BACKED } },
+      // unit files share nothing (temp dirs, atomic cache writes): they may run side by side; the
+      // service-backed ones run after them, one file at a time
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SERVICE_BACKED, fileParallelism: true, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'services', include: SERVICE_BACKED, sequence: { groupOrder: 1 } } },
     ],
   },
 });
