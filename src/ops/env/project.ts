@@ -6,6 +6,7 @@ import { parseEnvironment } from '../../core/env/validate.js';
 import { resolveEnvironment } from '../../core/env/types.js';
 import type { ResolvedEnvironment } from '../../core/env/types.js';
 import { slug } from '../../core/env/naming.js';
+import { projectEnvironments } from '../load-specs.js';
 import type { RegistryAuth } from '../../adapters/docker/engine.js';
 
 // Where environments live, how they load, and which registry/project names apply.
@@ -54,18 +55,9 @@ export interface LoadedEnvironment {
   userDockerfile?: string;
 }
 
-async function candidates(project: EnvProject): Promise<string[]> {
-  const out = new Set<string>();
-  for (const base of [project.environmentsDir, bundledEnvironmentsDir]) {
-    for (const e of await fs.readdir(base, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory() && (existsSync(path.join(base, e.name, 'environment.yaml')) || existsSync(path.join(base, e.name, 'Dockerfile')))) out.add(e.name);
-    }
-  }
-  return [...out].sort();
-}
-
+/** The project's environments and dap's bundled ones: the same list the spec validator accepts. */
 export async function listEnvironmentNames(project: EnvProject): Promise<string[]> {
-  return candidates(project);
+  return projectEnvironments(project.root);
 }
 
 export async function loadEnvironment(project: EnvProject, name: string): Promise<LoadedEnvironment> {
@@ -73,7 +65,7 @@ export async function loadEnvironment(project: EnvProject, name: string): Promis
   const dir = [path.join(project.environmentsDir, name), path.join(bundledEnvironmentsDir, name)].find((d) =>
     existsSync(path.join(d, 'environment.yaml')) || existsSync(path.join(d, 'Dockerfile')));
   if (!dir) {
-    const known = await candidates(project);
+    const known = await listEnvironmentNames(project);
     throw new DapError(`unknown environment "${name}"`, {
       hint: known.length ? `known environments: ${known.join(', ')} (directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
     });
