@@ -28,12 +28,20 @@ export interface RelaySpec {
   labels: Record<string, string>;
 }
 
-/** The bridge network's gateway address: what `host-gateway` resolves to inside containers. */
+/**
+ * The default bridge's gateway address on a local engine: what `host-gateway` resolves to inside
+ * containers. The default bridge often leaves IPAM's Gateway empty; then Docker gives its interface
+ * (docker0) the subnet's first address.
+ */
 export async function bridgeGateway(engine: DockerEngine): Promise<string> {
-  const info = await engine.docker.getNetwork('bridge').inspect() as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
-  const gateway = info.IPAM?.Config?.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
-  if (!gateway) throw new Error('the Docker bridge network has no IPv4 gateway');
-  return gateway;
+  const info = await engine.docker.getNetwork('bridge').inspect() as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } };
+  const v4 = info.IPAM?.Config?.find((c) => (c.Gateway ?? c.Subnet ?? '').includes('.'));
+  if (v4?.Gateway) return v4.Gateway;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(v4?.Subnet ?? '');
+  if (!m) throw new Error('the Docker bridge network has no IPv4 gateway or subnet');
+  const base = m.slice(1, 5).reduce((n, octet) => n * 256 + Number(octet), 0);
+  const first = base + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join('.');
 }
 
 export async function startRelay(engine: DockerEngine, spec: RelaySpec): Promise<void> {
