@@ -56,8 +56,10 @@ describe('dap env up: workspace and tracking', () => {
     expect(up.trackingUri).toMatch(/^http:\/\/host\.docker\.internal:\d+\/?$/);
     expect(up.workspace).toBe(`dap-${TEST_PROJECT}-python-workspace`);
 
-    const where = await ssh('python', 'pwd; printenv MLFLOW_TRACKING_URI; printenv MLFLOW_TRACKING_TOKEN; printenv BASH_ENV || echo no-bash-env');
-    expect(where.stdout.trim().split('\n')).toEqual(['/workspace', up.trackingUri, TOKEN, 'no-bash-env']);
+    const where = await ssh('python', 'pwd; printenv MLFLOW_TRACKING_URI; printenv MLFLOW_TRACKING_TOKEN');
+    expect(where.stdout.trim().split('\n')).toEqual(['/workspace', up.trackingUri, TOKEN]);
+    // a shell the user starts in their home stays there (the session script runs once per session)
+    expect((await ssh('python', 'cd ~ && bash -lc pwd')).stdout.trim()).toBe('/home/dev');
     // an interactive login shell starts there too
     expect((await ssh('python', 'bash -lc pwd')).stdout.trim()).toBe('/workspace');
 
@@ -89,7 +91,7 @@ describe('dap env up: workspace and tracking', () => {
     // the container user has the developer's uid (1000 for root); a root developer's project is
     // made 1000's here, as a non-root developer's own project already is
     if (process.getuid!() === 0) execFileSync('chown', ['-R', '1000:1000', sb.project]);
-    const c = opsContext(sb);
+    const c = opsContext(sb, undefined, { MLFLOW_TRACKING_URI: undefined });
     const up = await upEnvironment(c, 'base', { bindProject: true });
     expect(up.workspace).toBe(sb.project);
     expect(up.trackingUri).toBeUndefined();

@@ -64,13 +64,18 @@ if [ "\${DAP_SSH:-1}" = 1 ]; then
     printf "export %s='%s'\\n" "$name" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")" >> /run/dap/session.env
   done
   chown "$uid:$gid" /run/dap/session.env; chmod 600 /run/dap/session.env
-  # sourced by login shells (profile.d) and, through BASH_ENV, by \`ssh host command\` and sftp
+  # once per session: login shells read it from profile.d; for \`ssh host command\` and sftp,
+  # Debian's bash reads /etc/bash.bashrc (and not BASH_ENV) when sshd starts it
   cat > ${SESSION_SCRIPT} <<'SESSION'
-unset BASH_ENV
+[ -z "\${DAP_SESSION_STARTED:-}" ] || return 0
+export DAP_SESSION_STARTED=1
 [ -r /run/dap/session.env ] && . /run/dap/session.env
 if [ "$PWD" = "$HOME" ] && [ -d ${WORKSPACE_DIR} ]; then cd ${WORKSPACE_DIR}; fi
 SESSION
   chmod 644 ${SESSION_SCRIPT}
+  if [ -f /etc/bash.bashrc ] && ! grep -q dap-session /etc/bash.bashrc; then
+    sed -i '1i [ -r ${SESSION_SCRIPT} ] \\&\\& . ${SESSION_SCRIPT}' /etc/bash.bashrc
+  fi
   cat > /run/dap/sshd_config <<CFG
 Port 22
 HostKey $keys/ssh_host_ed25519_key
@@ -85,7 +90,7 @@ PrintMotd no
 X11Forwarding no
 AllowTcpForwarding yes
 Subsystem sftp /usr/lib/openssh/sftp-server
-SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8} BASH_ENV=${SESSION_SCRIPT}
+SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8}
 PidFile /run/sshd.pid
 CFG
 fi
