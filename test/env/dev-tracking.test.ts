@@ -19,7 +19,7 @@ import type { Sandbox } from './helpers.js';
 
 const mlflow = process.env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:55000';
 // a token with a quote: the session file must carry it byte for byte (MLflow without auth ignores it)
-const TOKEN = "tok-'quoted'-t7";
+const TOKEN = "tok-'quoted'-$HOME-t7";
 let sb: Sandbox;
 
 beforeAll(async () => {

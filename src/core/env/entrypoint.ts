@@ -61,7 +61,7 @@ if [ "\${DAP_SSH:-1}" = 1 ]; then
   for name in \${DAP_SESSION_ENV:-}; do
     value=$(printenv "$name" || true)
     [ -n "$value" ] || continue
-    printf "export %s='%s'\\n" "$name" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")" >> /run/dap/session.env
+    printf "export %s='%s'\\n" "$name" "$(printf '%s' "$value" | sed "s/'/'\\\\\\\\''/g")" >> /run/dap/session.env
   done
   chown "$uid:$gid" /run/dap/session.env; chmod 600 /run/dap/session.env
   # once per session: login shells read it from profile.d; for \`ssh host command\` and sftp,

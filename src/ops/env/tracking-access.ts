@@ -18,14 +18,19 @@ export interface TrackingAccess {
   /** variables for the container (MLFLOW_TRACKING_URI rewritten when relayed) */
   env: Record<string, string>;
   extraHosts: string[];
+  /** MLFLOW_TRACKING_URI as given to the container, credentials removed (for output) */
+  shownUri?: string;
   /** removes the relay (after a failed start, or with the container) */
   remove: () => Promise<void>;
 }
 
+/** The URI as written unless it carries credentials (redactUrl normalises, e.g. adds a `/`). */
+const shown = (uri: string | undefined) => (uri && /\/\/[^/@]*@/.test(uri) ? redactUrl(uri) : uri);
+
 export async function trackingAccess(c: EnvDeps, o: { relayName: string; image: string; env: ResolvedEnvironment; local: boolean; labels: Record<string, string> }): Promise<TrackingAccess> {
   const env: Record<string, string> = {};
   for (const name of TRACKING_VARIABLES) if (c.env[name]) env[name] = c.env[name]!;
-  const none = { env, extraHosts: [], remove: async () => { await removeContainer(c.engine, o.relayName).catch(() => false); } };
+  const none = { env, shownUri: shown(env.MLFLOW_TRACKING_URI), extraHosts: [], remove: async () => { await removeContainer(c.engine, o.relayName).catch(() => false); } };
   await none.remove(); // a relay from an earlier `up` of this environment
   const uri = env.MLFLOW_TRACKING_URI;
   const target = uri ? loopbackTarget(uri) : undefined;
@@ -42,5 +47,5 @@ export async function trackingAccess(c: EnvDeps, o: { relayName: string; image: 
   });
   env.MLFLOW_TRACKING_URI = viaHostGateway(uri, listenPort);
   c.log.write(`tracking: ${redactUrl(uri)} is reached from the container as ${redactUrl(env.MLFLOW_TRACKING_URI)} (relay ${gateway}:${listenPort})\n`);
-  return { env, extraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`], remove: none.remove };
+  return { env, shownUri: shown(env.MLFLOW_TRACKING_URI), extraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`], remove: none.remove };
 }
