@@ -1,4 +1,5 @@
 import { HOST_KEY_PUB, JUPYTER_PORT, CONTAINER_STATE_DIR, WORKSPACE_DIR } from './types.js';
+import { FORWARD_SCRIPT } from './tracking-uri.js';
 
 /** Sourced by every SSH session: the session variables, then `cd` into the workspace. */
 export const SESSION_SCRIPT = '/etc/profile.d/dap-session.sh';
@@ -93,6 +94,22 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8}
 PidFile /run/sshd.pid
 CFG
+fi
+
+# a tracking server on the host's loopback: the same address and port answer in here too
+# (DAP_TRACKING_FORWARD=address|port|gateway-host|relay-port, see core/env/tracking-uri.ts)
+if [ -n "\${DAP_TRACKING_FORWARD:-}" ] && [ -x /opt/dap-cli/node/bin/node ]; then
+  mkdir -p /run/dap
+  cat > /run/dap/forward.js <<'JS'
+${FORWARD_SCRIPT}
+JS
+  IFS='|' read -r faddr fport fhost frelay <<FWD
+$DAP_TRACKING_FORWARD
+FWD
+  as=""
+  [ "$fport" -lt 1024 ] || as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  FORWARD_LISTEN_HOST="$faddr" FORWARD_LISTEN_PORT="$fport" FORWARD_TARGET_HOST="$fhost" FORWARD_TARGET_PORT="$frelay" \
+    $as /opt/dap-cli/node/bin/node /run/dap/forward.js &
 fi
 
 start_jupyter() {

@@ -103,7 +103,7 @@ export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = 
         DAP_DEV: '1', DAP_UID: String(uid), DAP_GID: String(gid), DAP_USER: env.user, DAP_AUTHORIZED_KEYS: key.publicKey,
         ...(token ? { JUPYTER_TOKEN: token } : {}),
         ...(opts.bindProject ? { DAP_WORKSPACE_BIND: '1' } : {}),
-        ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).join(' '),
+        ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).filter((k) => k !== 'DAP_TRACKING_FORWARD').join(' '),
       },
       labels: {
         ...labels, [LABEL_SSH_PORT]: String(sshPort), [LABEL_USER]: env.user,
