@@ -1,4 +1,4 @@
-import type { OpenEvent, RunStatus } from './events.js';
+import type { MetricValue, OpenEvent, RunStatus } from './events.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import type { Batch, RunRef, TrackingSink } from './sink.js';
 
@@ -55,7 +55,7 @@ export class MlflowSink implements TrackingSink {
 
   async logBatch(run: RunRef, batch: Batch): Promise<void> {
     await this.api.logBatch(run.runId, {
-      metrics: batch.metrics.map((p) => ({ key: p.k, value: p.v, timestamp: p.ts, step: p.s })),
+      metrics: batch.metrics.map((p) => ({ key: p.k, value: storedValue(p.v), timestamp: p.ts, step: p.s })),
       params: Object.entries(batch.params).map(([key, value]) => ({ key, value })),
       tags: Object.entries(batch.tags).map(([key, value]) => ({ key, value })),
     });
@@ -77,6 +77,17 @@ export class MlflowSink implements TrackingSink {
     }
     return id;
   }
+}
+
+/**
+ * ±Infinity as MLflow stores it (SQL has no infinities: the store writes ±1.7976931348623157e308).
+ * Sent so, a re-sent point is an exact duplicate of the stored row and dropped as one; sent as
+ * "Infinity", the store's duplicate check compares inf with the stored max double and fails the batch.
+ */
+function storedValue(v: MetricValue): MetricValue {
+  if (v === 'Infinity') return Number.MAX_VALUE;
+  if (v === '-Infinity') return -Number.MAX_VALUE;
+  return v;
 }
 
 function oldest(runs: MlflowRunInfo[]): MlflowRunInfo {
