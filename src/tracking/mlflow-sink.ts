@@ -80,9 +80,9 @@ export class MlflowSink implements TrackingSink {
 }
 
 /**
- * ±Infinity as MLflow stores it (SQL has no infinities: the store writes ±1.7976931348623157e308).
- * Sent so, a re-sent point is an exact duplicate of the stored row and dropped as one; sent as
- * "Infinity", the store's duplicate check compares inf with the stored max double and fails the batch.
+ * ±Infinity as MLflow stores it: SQL has no infinities, so the store writes ±1.7976931348623157e308
+ * (sqlalchemy_store.py). Sent so, what dap sends is exactly what the server keeps and returns, on
+ * every store and version, and a re-sent point is identical to the stored row. NaN travels as "NaN".
  */
 function storedValue(v: MetricValue): MetricValue {
   if (v === 'Infinity') return Number.MAX_VALUE;
