@@ -29,11 +29,14 @@ export interface TrackOptions extends TrackFlags {
   sink?: TrackingSink;
   /** ms between live shipments while the command runs */
   shipIntervalMs?: number;
-  /** ms the command waits at most for the MLflow run (to export MLFLOW_RUN_ID); default 2000 */
+  /** ms the command waits at most for a first answer of the server (to export MLFLOW_RUN_ID); default 2000 */
   startWaitMs?: number;
+  /** ms it waits at most for the run of a server that answers (a slow one); default 10000 */
+  runWaitMs?: number;
 }
 
 const START_WAIT_MS = 2000;
+const RUN_WAIT_MS = 10_000;
 
 export interface TrackResult {
   exitCode: number;
@@ -224,11 +227,24 @@ async function startLiveShipping(ctx: JobContext, opts: TrackOptions, say: (l: s
   let busy: Promise<void> = first;
   let settled = false;
   void first.then(() => { settled = true; });
-  const waitMs = ctx.requireTracking ? Infinity : (opts.startWaitMs ?? START_WAIT_MS);
+  // a server that says nothing gets 2 s, one that answers (busy, creating the run) up to 10 s
+  const waitFor = (ms: number) => {
+    let t: NodeJS.Timeout | undefined;
+    return Promise.race([first, new Promise<void>((r) => { t = setTimeout(r, ms); })]).finally(() => clearTimeout(t));
+  };
+  if (ctx.requireTracking) await first;
+  else {
+    const startWait = opts.startWaitMs ?? START_WAIT_MS;
+    const runWait = opts.runWaitMs ?? RUN_WAIT_MS;
+    await waitFor(startWait);
+    if (!settled && sink.answered?.()) await waitFor(Math.max(0, runWait - startWait));
+    if (!settled) {
+      say(sink.answered?.() === false
+        ? `dap track: MLflow has not answered within ${startWait / 1000} s; the command starts now without MLFLOW_RUN_ID (the run is journaled and shipped beside it)`
+        : `dap track: the MLflow run is not ready after ${runWait / 1000} s; the command starts now without MLFLOW_RUN_ID (the run is journaled and shipped beside it)`);
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([first, new Promise<void>((r) => { timer = setTimeout(r, waitMs === Infinity ? 2 ** 31 - 1 : waitMs); })]);
-  clearTimeout(timer);
-  if (!settled) say(`dap track: MLflow has not answered within ${waitMs / 1000} s; the command starts now without MLFLOW_RUN_ID (the run is journaled and shipped beside it)`);
   const tick = () => {
     shipper.touch();
     if (!settled || Date.now() - lastFailure < 15_000) return;

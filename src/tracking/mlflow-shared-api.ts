@@ -51,6 +51,7 @@ export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
   };
   return {
     trackingUri: client.trackingUri,
+    answered: () => answered,
     getOrCreateExperiment: (name) => guard(async () => (await client.experiments.getOrCreate(name)).experiment_id),
     searchRuns: (experimentId, filter) => guard(async () => {
       const out: MlflowRunInfo[] = [];

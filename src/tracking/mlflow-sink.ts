@@ -23,6 +23,10 @@ export class MlflowSink implements TrackingSink {
     this.uri = redactUri(api.trackingUri);
   }
 
+  answered(): boolean {
+    return this.api.answered?.() ?? true;
+  }
+
   async resolveRun(open: OpenEvent): Promise<RunRef> {
     const experimentId = await this.experimentId(open.experiment);
     const filter = `tags.\`${IDENTITY_TAG}\` = '${open.identity}'`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ArtifactEvent, JournalEvent, MetricPoint, OpenEvent } from './events.js';
 import { lineNumberAt, readJournal } from './journal.js';
 import { describePoint, keyValueProblem, pointProblem } from './journal-checks.js';
-import { journalTree, realPathInside } from './job-tree.js';
+import { isWithin, journalTree, realPathInside } from './job-tree.js';
 import { readCursor, writeCursor, type CursorFile, type CursorTarget } from './cursor.js';
 import { tryLock, type Lock } from './lock.js';
 import { RejectedError, type Batch, type RunRef, type TrackingSink } from './sink.js';
@@ -325,30 +325,36 @@ export function readOpenEvent(file: string): OpenEvent {
 /**
  * Where a journal's artifact path lives: the job's directory while the journal is where the job
  * wrote it; next to its `.dap/` once it was moved (job artifacts unpacked elsewhere). Either way
- * only inside `root` after symlinks: a journal naming /etc/passwd, ../../secret or a link pointing
- * out of its tree gets `outside`, never the file.
+ * only inside `root`: a path that is absolute or climbs with "..", a workdir outside the tree, or a
+ * link whose target leaves it gets `outside` — decided on the text first, so nothing outside the
+ * tree is even looked at (whether a file exists there is not revealed either).
  */
 function resolveArtifact(journalFile: string, open: OpenEvent, p: string, root: string): { local?: string; outside?: true } {
-  if (typeof p !== 'string' || p === '') return { outside: true };
+  if (typeof p !== 'string' || p === '' || path.isAbsolute(p) || p.split(/[\\/]+/).includes('..')) return { outside: true };
   const here = path.resolve(journalFile);
-  const candidates: string[] = [];
-  if (path.isAbsolute(p)) candidates.push(p);
-  else {
-    const parts = here.split(path.sep);
-    const dapAt = parts.lastIndexOf('.dap');
-    const nextToDap = dapAt > 0 ? path.join(parts.slice(0, dapAt).join(path.sep) || path.sep, p) : undefined;
-    const inWorkdir = typeof open.workdir === 'string' ? path.join(open.workdir, p) : undefined;
-    const atHome = open.journalPath !== undefined && path.resolve(open.journalPath) === here;
-    for (const c of atHome ? [inWorkdir, nextToDap] : [nextToDap, inWorkdir]) if (c) candidates.push(c);
-  }
+  const parts = here.split(path.sep);
+  const dapAt = parts.lastIndexOf('.dap');
+  const nextToDap = dapAt > 0 ? path.join(parts.slice(0, dapAt).join(path.sep) || path.sep, p) : undefined;
+  const inWorkdir = typeof open.workdir === 'string' && path.isAbsolute(open.workdir) ? path.join(open.workdir, p) : undefined;
+  const atHome = open.journalPath !== undefined && path.resolve(open.journalPath) === here;
   let outside = false;
-  for (const c of candidates) {
-    if (!fs.existsSync(c)) continue;
-    const real = realPathInside(root, c);
-    if (real) return { local: c };
-    outside = true;
+  for (const c of atHome ? [inWorkdir, nextToDap] : [nextToDap, inWorkdir]) {
+    if (!c) continue;
+    if (!isWithin(path.resolve(root), c)) { outside = true; continue; }
+    if (!lexists(c)) continue;
+    if (realPathInside(root, c)) return { local: c };
+    outside = true; // a link pointing out (or nowhere)
   }
   return outside ? { outside: true } : {};
+}
+
+function lexists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** [local file, artifact path] for a file or every regular file of a directory tree (links are not followed). */
