@@ -74,7 +74,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     for (const f of findJournals(fetched)) add(f, path.join(dest, path.relative(dest, f).split(path.sep)[0]!));
   }
   if (opts.fromArtifacts) {
-    const root = path.resolve(cwd, opts.fromArtifacts);
+    // `--from-artifacts .dap` (the follow-up job): the tree is the workspace the artifacts were unpacked into
+    const given = path.resolve(cwd, opts.fromArtifacts);
+    const root = path.basename(given) === '.dap' ? path.dirname(given) : given;
     for (const f of await artifactJournals(cwd, opts.fromArtifacts, env, say)) add(f, root);
   }
   if (!opts.pipeline && !opts.fromArtifacts) {

@@ -324,7 +324,7 @@ export function readOpenEvent(file: string): OpenEvent {
 
 /**
  * Where a journal's artifact path lives: the job's directory while the journal is where the job
- * wrote it; next to its `.dap/` once it was moved (job artifacts unpacked elsewhere). Either way
+ * wrote it; next to its `.dap/` once it was moved (job artifacts unpacked elsewhere), and only there. Either way
  * only inside `root`: a path that is absolute or climbs with "..", a workdir outside the tree, or a
  * link whose target leaves it gets `outside` — decided on the text first, so nothing outside the
  * tree is even looked at (whether a file exists there is not revealed either).
@@ -338,7 +338,8 @@ function resolveArtifact(journalFile: string, open: OpenEvent, p: string, root: 
   const inWorkdir = typeof open.workdir === 'string' && path.isAbsolute(open.workdir) ? path.join(open.workdir, p) : undefined;
   const atHome = open.journalPath !== undefined && path.resolve(open.journalPath) === here;
   let outside = false;
-  for (const c of atHome ? [inWorkdir, nextToDap] : [nextToDap, inWorkdir]) {
+  // a moved journal's files travel with it: its old workdir is another machine's (or nobody's) business
+  for (const c of atHome ? [inWorkdir, nextToDap] : [nextToDap]) {
     if (!c) continue;
     if (!isWithin(path.resolve(root), c)) { outside = true; continue; }
     if (!lexists(c)) continue;
