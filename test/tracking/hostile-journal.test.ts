@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec } from '../../src/adapters/exec/exec.js';
 import { journalFileName } from '../../src/tracking/journal.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
-import { MLFLOW_URI, dap, minioKeys, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { MLFLOW_URI, dap, minioKeys, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
 
 // Journals come from job artifacts, so anyone who can push a branch can forge one. A forged journal
 // must not make `dap sync` upload the sync host's own files, and one bad item in it must cost only
@@ -60,16 +59,6 @@ function expectRefusals(stderr: string): void {
   expect(stderr).toMatch(/line 6: artifact source ".*" resolves outside/);
   expect(stderr).toMatch(/line 7: artifact source "out\/link\.txt" resolves outside/);
   expect(stderr).toMatch(/partial \(1 points, 1 params, 0 tags, 1 files, status; 4 lost: 4 artifact\(s\) outside the journal's tree\)/);
-}
-
-/** The job's artifacts archive as GitLab builds it (python's zipfile; symlinks are not stored). */
-async function zipOf(dir: string, entries: string[]): Promise<Buffer> {
-  const out = path.join(tmpDir('zip'), 'artifacts.zip');
-  const script = 'import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nos.chdir(sys.argv[2])\n' +
-    'for e in sys.argv[3:]:\n  for root,ds,fs in os.walk(e):\n    for f in fs:\n      p=os.path.join(root,f)\n      if not os.path.islink(p): z.write(p)\nz.close()\n';
-  const r = await exec(['python3', '-c', script, out, dir, ...entries]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return fs.readFileSync(out);
 }
 
 describe('forged journals never make dap sync upload files of the machine it runs on', () => {
