@@ -112,9 +112,12 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
     journal(artifactEvents(ctx, say));
   } catch (e) {
     // dap's own failure after the journal was opened: close the run as failed, leave no lock behind
-    writer.append([{ t: 'status', status: 'FAILED', time: Date.now(), exitCode: 70 }]);
-    writer.close();
-    live.close();
+    try {
+      writer.append([{ t: 'status', status: 'FAILED', time: Date.now(), exitCode: 70 }]);
+      writer.close();
+    } finally {
+      live.close();
+    }
     throw e;
   }
   const status = statusOf(outcome);
