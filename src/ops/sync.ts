@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UnavailableError, UsageError } from '../errors.js';
+import { findProjectRoot } from '../paths.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
@@ -22,6 +23,8 @@ export interface SyncOptions {
   trackingUri?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** the project whose .dap/journal is the default (default: found from cwd) */
+  root?: string;
   stderr?: NodeJS.WritableStream;
   sink?: TrackingSink;
   /** journals shipped at once */
@@ -52,12 +55,13 @@ export interface SyncResult {
 export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  const root = opts.root ?? findProjectRoot(cwd);
   const stderr = opts.stderr ?? process.stderr;
   const say = (line: string) => stderr.write(line + '\n');
   const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!trackingUri && !opts.sink) {
     // Embedded default (no server): artifacts' journals join the local store that `dap runs` reads.
-    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, cwd), say);
+    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, root), say);
     throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
   }
   const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
@@ -65,13 +69,13 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const files: string[] = [];
   if (opts.pipeline) {
     const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
-    const dest = path.join(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
+    const dest = path.join(defaultJournalDir(env, root), '..', 'sync', `pipeline-${opts.pipeline}`);
     const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     files.push(...findJournals(fetched));
   }
   if (opts.fromArtifacts) files.push(...(await artifactJournals(cwd, opts.fromArtifacts, env, say)));
   if (!opts.pipeline && !opts.fromArtifacts) {
-    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];
+    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, root)];
     for (const d of dirs) {
       if (!fs.existsSync(d)) throw new UsageError(`${d} does not exist`, 'pass a directory that holds dap journals (.dap/journal)');
       files.push(...findJournals(d));

@@ -13,6 +13,7 @@ import { JournalShipper } from '../tracking/shipper.js';
 import type { TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
 import { exitCodeOf, runInherited, type ChildOutcome } from '../tracking/child.js';
+import { acquireSlot } from './local-slots.js';
 
 // `dap track -- cmd…`: journal first, then ship. The command's exit code is dap's exit code; a
 // tracking server that is down costs the run nothing but a delay (unless tracking is required).
@@ -45,6 +46,16 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   const stderr = opts.stderr ?? process.stderr;
   const say = (line: string) => stderr.write(line.endsWith('\n') ? line : line + '\n');
   const ctx = jobContext(env, opts, opts.cwd ?? process.cwd(), opts.command);
+  // a capped experiment in `dap run --local` waits here for one of its max_parallel slots
+  const slot = await acquireSlot(env, ctx.spec);
+  try {
+    return await trackRun(ctx, opts, env, say);
+  } finally {
+    slot?.release();
+  }
+}
+
+async function trackRun(ctx: JobContext, opts: TrackOptions, env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<TrackResult> {
 
   const fresh = !fs.existsSync(path.join(ctx.journalDir, journalFileName(ctx.identity)));
   const writer = JournalWriter.open(ctx.journalDir, ctx.identity);
@@ -118,9 +129,14 @@ function statusOf(o: ChildOutcome): RunStatus {
   return o.code === 0 ? 'FINISHED' : 'FAILED';
 }
 
+/** Read at the end when the spec declares no metrics.files: what a training script writes by habit. */
+export const DEFAULT_METRICS_FILE = 'metrics.json';
+
 function endOfRunMetrics(ctx: JobContext, collector: MetricCollector, say: (l: string) => void): JournalEvent[] {
   const events: JournalEvent[] = [];
-  for (const f of ctx.metricFiles) {
+  const declared = ctx.metricFiles.length > 0;
+  const files = declared ? ctx.metricFiles : fs.existsSync(path.resolve(ctx.workdir, DEFAULT_METRICS_FILE)) ? [DEFAULT_METRICS_FILE] : [];
+  for (const f of files) {
     const abs = path.resolve(ctx.workdir, f);
     if (!fs.existsSync(abs)) {
       say(`dap track: warning: declared metrics file ${f} was not written`);

@@ -6,12 +6,13 @@ export function register(program: Command): void {
     .command('validate')
     .description('check experiment specs (experiments/*.yaml or the given files); print every problem as file:line:col')
     .argument('[files...]', 'spec files, relative to the current directory (default: experiments/*.yaml|yml under --root)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
     .option('--json', 'print {"experiments": N, "runs": M} as JSON')
-    .action(async (files: string[], opts: { root: string; maxRuns: number; json?: boolean }) => {
+    .action(async (files: string[], opts: { root?: string; maxRuns: number; json?: boolean }) => {
       const { validate } = await import('../../ops/validate.js');
-      const result = await validate(opts.root, files, { maxRunsPerExperiment: opts.maxRuns });
+      const { resolveRoot } = await import('../../paths.js');
+      const result = await validate(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns });
       process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `ok: ${result.experiments} experiment${result.experiments === 1 ? '' : 's'}, ${result.runs} run${result.runs === 1 ? '' : 's'}\n`);
     });
 }

@@ -1,7 +1,7 @@
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DapError, ProblemsError } from '../../errors.js';
-import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../../paths.js';
+import { bundledEnvironmentsDir, findProjectRoot, projectLayout, schemasDir } from '../../paths.js';
 import { parseEnvironment } from '../../core/env/validate.js';
 import { resolveEnvironment } from '../../core/env/types.js';
 import type { ResolvedEnvironment } from '../../core/env/types.js';
@@ -21,14 +21,7 @@ export interface EnvProject {
 }
 
 export function findProject(cwd = process.cwd()): EnvProject {
-  let dir = path.resolve(cwd);
-  let root = dir;
-  for (;;) {
-    if (existsSync(path.join(dir, 'environments')) || existsSync(path.join(dir, '.git'))) { root = dir; break; }
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  const root = findProjectRoot(cwd);
   const layout = projectLayout(root);
   const name = slug(process.env.DAP_PROJECT ?? path.basename(root));
   const registryImage = (process.env.DAP_REGISTRY_IMAGE ?? process.env.CI_REGISTRY_IMAGE
