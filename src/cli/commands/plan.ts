@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parsePositiveInt } from './validate.js';
+import { parsePositiveInt, printWarning } from './validate.js';
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (files: string[], opts: { root?: string; maxRuns: number; json?: boolean }) => {
       const { plan, planToJson } = await import('../../ops/plan.js');
       const { resolveRoot } = await import('../../paths.js');
-      const result = await plan(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns });
+      const result = await plan(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns, onWarning: printWarning });
       if (opts.json) {
         process.stdout.write(JSON.stringify(planToJson(result), null, 2) + '\n');
         return;

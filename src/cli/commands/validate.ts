@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
+import { formatProblem, type Problem } from '../../errors.js';
 
 export function register(program: Command): void {
   program
@@ -12,9 +13,14 @@ export function register(program: Command): void {
     .action(async (files: string[], opts: { root?: string; maxRuns: number; json?: boolean }) => {
       const { validate } = await import('../../ops/validate.js');
       const { resolveRoot } = await import('../../paths.js');
-      const result = await validate(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns });
+      const result = await validate(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns, onWarning: printWarning });
       process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `ok: ${result.experiments} experiment${result.experiments === 1 ? '' : 's'}, ${result.runs} run${result.runs === 1 ? '' : 's'}\n`);
     });
+}
+
+/** A spec warning (a likely mistake): file:line:col and its code frame, on stderr. */
+export function printWarning(p: Problem): void {
+  process.stderr.write(formatProblem(p) + '\n');
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

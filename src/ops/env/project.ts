@@ -61,6 +61,12 @@ export async function listEnvironmentNames(project: EnvProject): Promise<string[
   return candidates(project);
 }
 
+/** Environments that come with dap (environments/base, environments/python of the package) and the project does not override. */
+export function isBuiltinEnvironment(project: EnvProject, name: string): boolean {
+  const has = (base: string) => existsSync(path.join(base, name, 'environment.yaml')) || existsSync(path.join(base, name, 'Dockerfile'));
+  return path.resolve(project.environmentsDir) !== path.resolve(bundledEnvironmentsDir) && !has(project.environmentsDir) && has(bundledEnvironmentsDir);
+}
+
 export async function loadEnvironment(project: EnvProject, name: string): Promise<LoadedEnvironment> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new DapError(`"${name}" is not an environment name (lower case letters, digits, . _ -)`);
   const dir = [path.join(project.environmentsDir, name), path.join(bundledEnvironmentsDir, name)].find((d) =>
@@ -68,7 +74,7 @@ export async function loadEnvironment(project: EnvProject, name: string): Promis
   if (!dir) {
     const known = await candidates(project);
     throw new DapError(`unknown environment "${name}"`, {
-      hint: known.length ? `known environments: ${known.join(', ')} (directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
+      hint: known.length ? `known environments: ${known.map((k) => (isBuiltinEnvironment(project, k) ? `${k} (built into dap)` : k)).join(', ')} (the project's own are directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
     });
   }
   const files = await listFiles(dir);
