@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { findProjectRoot } from '../paths.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
-import { rankRuns, summarizeJournal, type RunSummary } from '../tracking/run-summary.js';
+import { latestAttempts, rankRuns, summarizeJournal, type RunSummary } from '../tracking/run-summary.js';
 
 // `dap runs`: the runs in local journals (the embedded default: no server needed), compared.
 
@@ -32,7 +32,7 @@ export async function runsOp(opts: RunsOptions = {}): Promise<RunsResult> {
     if (!trackingUri) throw new UsageError('dap runs --mlflow needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
     const { listMlflowRuns } = await import('../tracking/mlflow-runs.js');
     const runs = await listMlflowRuns({ trackingUri, env, cwd: root, experiments: opts.experiment ? [opts.experiment] : undefined });
-    return { dir: trackingUri, runs: ordered(runs) };
+    return { dir: trackingUri, runs: ordered(latestAttempts(runs)) };
   }
   const dir = opts.dir ? path.resolve(cwd, opts.dir) : defaultJournalDir(env, root);
   if (opts.dir && !fs.existsSync(dir)) throw new UsageError(`${opts.dir} does not exist`, 'pass the directory that holds the journals (default .dap/journal)');
@@ -40,7 +40,7 @@ export async function runsOp(opts: RunsOptions = {}): Promise<RunsResult> {
     .map((f) => summarizeJournal(f))
     .filter((r): r is RunSummary => r !== undefined)
     .filter((r) => !opts.experiment || r.experiment === opts.experiment);
-  return { dir, runs: ordered(runs) };
+  return { dir, runs: ordered(latestAttempts(runs)) };
 }
 
 /** Ranked within each experiment, best first; unranked runs by plan index, then start. */
