@@ -46,7 +46,7 @@ export async function stageWorkingTree(root: string, indexFile: string, exclude:
   await fs.copyFile(own, indexFile).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e; // no index yet: a repository nothing was added to
   });
-  const staged = git(root, { ...process.env, GIT_INDEX_FILE: indexFile });
+  const staged = git(root, { ...passThrough(process.env), GIT_INDEX_FILE: indexFile });
   const before = await git(root).status(['--untracked-files=all', '--', '.', ...exclude.map((e) => `:(exclude)${e}`)]);
   try {
     await staged.raw(['add', '-A']);
@@ -57,6 +57,13 @@ export async function stageWorkingTree(root: string, indexFile: string, exclude:
     throw e;
   }
   return { indexFile, untracked: before.not_added, modified: [...before.modified, ...before.renamed.map((r) => r.to)] };
+}
+
+// simple-git refuses an environment carrying variables that can run programs (EDITOR, GIT_ASKPASS, …):
+// `git add` needs only where git and the user's config are
+function passThrough(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM'];
+  return Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 }
 
 export interface LocalLineage {
