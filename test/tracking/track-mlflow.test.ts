@@ -188,7 +188,7 @@ describe('dap track against the real MLflow', () => {
     // a different pipeline is a different run
     const other = await dap(['track', '--', 'python3', 'train.py'], { cwd: jobDir(), env: { ...ciEnv(exp, { CI_PIPELINE_ID: '4712' }), STEPS: '1' } });
     expect(other.code).toBe(0);
-    expect((await readBack(exp)).count).toBe(2);
+    expect((await readBack(exp)).count).toBe(3);
   });
 
   it('over-long params: a clear error before the command runs', async () => {
