@@ -4,7 +4,7 @@
 
 export const EXAMPLE_SPEC = 'experiments/example.yaml';
 export const EXAMPLE_SCRIPT = 'experiments/example/train.py';
-export const GITIGNORE_ENTRIES = ['.dap/'];
+export const GITIGNORE_ENTRIES = ['.dap/', 'node_modules/'];
 
 /** `schemaRef`: the experiment schema's path relative to experiments/ (for the editor's $schema). */
 export function exampleSpec(schemaRef: string): string {
@@ -84,7 +84,7 @@ export function withGitignoreEntries(current: string | undefined): string {
   const missing = GITIGNORE_ENTRIES.filter((e) => !have.has(e) && !have.has(e.replace(/\/$/, '')) && !have.has(`/${e}`));
   if (!missing.length) return text;
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  return `${text}${sep}# dap: local journals, local-run state, caches\n${missing.join('\n')}\n`;
+  return `${text}${sep}# dap: local journals and run state; node_modules (dap installed with npm)\n${missing.join('\n')}\n`;
 }
 
 /** environments/<name>/environment.yaml copied from dap's built-in one, its $schema pointed at `schemaRef`. */
