@@ -105,9 +105,8 @@ function sanitizeIdentity(id: string): string {
 }
 
 function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, string> {
-  if (env.DAP_SOURCE === 'local') return finish(localTags(env, run));
-  const tags: Record<string, string | undefined> = {
-    'dap.source': env.GITLAB_CI === 'true' ? 'gitlab' : undefined,
+  const local = env.DAP_SOURCE === 'local';
+  return finish({
     'dap.identity': run.identity,
     'dap.run_key': run.runKey,
     'dap.run_index': run.runIndex === undefined ? undefined : String(run.runIndex),
@@ -116,8 +115,18 @@ function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, 
     'dap.spec_file': env.DAP_SPEC_FILE,
     'dap.spec_hash': env.DAP_SPEC_HASH,
     'dap.command': run.command.join(' ').slice(0, 8000) || undefined,
-    'mlflow.source.type': 'JOB',
     'mlflow.source.name': env.DAP_SPEC_FILE ?? run.command[0],
+    'dap.job_name': env.CI_JOB_NAME,
+    ...(local ? localTags(env) : gitlabTags(env)),
+  });
+}
+
+type RunTagsInput = { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] };
+
+function gitlabTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return {
+    'dap.source': env.GITLAB_CI === 'true' ? 'gitlab' : undefined,
+    'mlflow.source.type': 'JOB',
     'mlflow.source.git.commit': env.CI_COMMIT_SHA,
     'mlflow.source.git.branch': env.CI_COMMIT_TAG ? undefined : (env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME),
     'mlflow.source.git.repoURL': env.CI_PROJECT_URL,
@@ -127,7 +136,6 @@ function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, 
     'dap.project': env.CI_PROJECT_PATH,
     'dap.pipeline_id': env.CI_PIPELINE_ID,
     'dap.pipeline_url': env.CI_PIPELINE_URL,
-    'dap.job_name': env.CI_JOB_NAME,
     'dap.job_id': env.CI_JOB_ID,
     'dap.job_url': env.CI_JOB_URL,
     'dap.mr_iid': env.CI_MERGE_REQUEST_IID,
@@ -136,32 +144,19 @@ function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, 
     'dap.image': env.CI_JOB_IMAGE,
     'dap.image_digest': env.DAP_IMAGE_DIGEST,
   };
-  return finish(tags);
 }
 
-type RunTagsInput = { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] };
-
 /** A local run records what is true of this machine and omits the CI_* values gitlab-ci-local makes up. */
-function localTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, string | undefined> {
+function localTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return {
     'dap.source': 'local',
-    'dap.identity': run.identity,
-    'dap.run_key': run.runKey,
-    'dap.run_index': run.runIndex === undefined ? undefined : String(run.runIndex),
-    'dap.run': env.DAP_RUN,
-    'dap.experiment': run.spec,
-    'dap.spec_file': env.DAP_SPEC_FILE,
-    'dap.spec_hash': env.DAP_SPEC_HASH,
-    'dap.command': run.command.join(' ').slice(0, 8000) || undefined,
     'mlflow.source.type': 'LOCAL',
-    'mlflow.source.name': env.DAP_SPEC_FILE ?? run.command[0],
     'mlflow.source.git.commit': env.DAP_GIT_COMMIT,
     'mlflow.source.git.branch': env.DAP_GIT_BRANCH,
     'mlflow.source.git.repoURL': env.DAP_GIT_REMOTE,
     'mlflow.user': env.DAP_USER,
     'dap.git.dirty': env.DAP_GIT_DIRTY,
     'dap.pipeline_id': env.DAP_LOCAL_PIPELINE_ID,
-    'dap.job_name': env.CI_JOB_NAME,
   };
 }
 
