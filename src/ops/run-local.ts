@@ -53,7 +53,7 @@ export async function runLocalOp(opts: RunLocalOptions): Promise<RunLocalResult>
   const pipelineId = localPipelineId(new Date(), randomBytes(3).toString('hex'));
   // gitlab-ci-local copies into each job what `git ls-files` calls tracked: show it a separate
   // index holding the working tree, so uncommitted work runs too and the user's index stays untouched
-  const staged = await stageWorkingTree(opts.root, path.join(localDir, `index-${pipelineId}`), ['.dap']);
+  const staged = await stageWorkingTree(opts.root, `dap-index-${pipelineId}`, ['.dap']);
   const uncommitted = staged.untracked.length + staged.modified.length;
   if (uncommitted) notice(`running the working tree as it is on disk (${describe(staged.untracked, 'untracked')}${staged.untracked.length && staged.modified.length ? ', ' : ''}${describe(staged.modified, 'modified')})`);
   const lineage = await localLineage(opts.root);
@@ -135,7 +135,7 @@ async function recordPipeline(localDir: string, entry: Record<string, unknown>):
 
 async function preflight(root: string, exec: Exec): Promise<void> {
   if (!(await gitTopLevel(root))) {
-    throw new UsageError(`${root} is not in a git repository; gitlab-ci-local runs pipelines from a git checkout`, 'run `git init` there (no commit needed)');
+    throw new UsageError(`${root} is not a git repository (nor inside one); gitlab-ci-local runs pipelines from a git checkout`, 'run `git init` there (no commit needed)');
   }
   const rsync = await exec(['rsync', '--version']).catch(() => undefined);
   if (!rsync || rsync.code !== 0) {

@@ -36,11 +36,14 @@ export interface StagedTree {
 }
 
 /**
- * Writes a separate index holding every file on disk that git does not ignore (tracked, modified,
- * untracked) except `exclude`. The user's own index is copied first, never written.
+ * Writes a separate index (`name` inside the git directory, so it is never part of the tree)
+ * holding every file on disk that git does not ignore (tracked, modified, untracked) except
+ * `exclude`. The user's own index is copied first, never written.
  */
-export async function stageWorkingTree(root: string, indexFile: string, exclude: readonly string[] = []): Promise<StagedTree> {
-  const own = path.resolve(root, (await git(root).revparse(['--git-path', 'index'])).trim());
+export async function stageWorkingTree(root: string, name: string, exclude: readonly string[] = []): Promise<StagedTree> {
+  const gitPath = async (p: string) => path.resolve(root, (await git(root).revparse(['--git-path', p])).trim());
+  const own = await gitPath('index');
+  const indexFile = await gitPath(name);
   await fs.mkdir(path.dirname(indexFile), { recursive: true });
   await fs.rm(indexFile, { force: true });
   await fs.copyFile(own, indexFile).catch((e: NodeJS.ErrnoException) => {
@@ -51,7 +54,7 @@ export async function stageWorkingTree(root: string, indexFile: string, exclude:
   try {
     await staged.raw(['add', '-A']);
     // (an exclude pathspec naming an ignored path would make `git add` fail)
-    if (exclude.length) await staged.raw(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', ...exclude]);
+    if (exclude.length) await staged.raw(['rm', '-r', '-q', '-f', '--cached', '--ignore-unmatch', '--', ...exclude]);
   } catch (e) {
     await fs.rm(indexFile, { force: true });
     throw e;
