@@ -61,4 +61,22 @@ describe('the README quickstart, verbatim', () => {
     // and no git fallback noise from gitlab-ci-local in a repository without a commit
     expect(out).not.toMatch(/Using fallback git|ambiguous argument 'HEAD'/);
   }, 1_200_000);
+
+  it('npm install <git URL> builds dist/ through the prepare script and gives a working dap', () => {
+    // a bare clone of this checkout's HEAD stands in for the team's git server
+    const bare = path.join(work, 'dap.git');
+    execFileSync('git', ['clone', '-q', '--bare', repoRoot, bare]);
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const project = path.join(work, 'from-git');
+    fs.mkdirSync(project);
+    execFileSync('git', ['init', '-q'], { cwd: project });
+    const env = { ...jobEnv({}), npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+    const res = spawnSync('npm', ['install', '--save-dev', `git+file://${bare}#${head}`], { cwd: project, env, encoding: 'utf8', timeout: 1_500_000 });
+    expect(res.status, `${res.stdout}\n${res.stderr}`.slice(-3000)).toBe(0);
+    expect(fs.existsSync(path.join(project, 'node_modules', 'dap', 'dist', 'cli', 'bin.js'))).toBe(true);
+    const init = spawnSync('npx', ['dap', 'init'], { cwd: project, env, encoding: 'utf8' });
+    expect(init.status, init.stderr).toBe(0);
+    const validate = spawnSync('npx', ['dap', 'validate'], { cwd: path.join(project, 'experiments'), env, encoding: 'utf8' });
+    expect([validate.status, validate.stdout]).toEqual([0, 'ok: 1 experiment, 3 runs\n']);
+  }, 1_800_000);
 });
