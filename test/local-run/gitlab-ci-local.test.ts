@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runLocalOp } from '../../src/ops/run-local.js';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { tempRepo, writeFiles } from '../support/temp-repo.js';
 
@@ -81,6 +81,14 @@ describe('dap run --local on gitlab-ci-local', () => {
     // (.dap/ is not ignored in this repository, so its local-run state shows up as untracked; it never went into the job)
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).replace('?? .dap/\n', '')).toBe(status);
     expect(readdirSync(path.join(root, '.git')).filter((f) => f.startsWith('dap-index'))).toEqual([]);
+  });
+
+  it('--no-generate with a stale .gitlab-ci.yml: refused in one line before anything starts', async () => {
+    const { runOp } = await import('../../src/ops/run-selected.js');
+    const spec = 'name: tiny\nenvironment: python\ncommand: ["true"]\n';
+    const root = await tempRepo({ 'experiments/tiny.yaml': spec, '.gitlab-ci.yml': 'old:\n  script: [true]\n' });
+    await expect(runOp({ root, experiments: [], generate: false })).rejects.toThrow(/^\.gitlab-ci\.yml is out of date with the specs, so the pipeline's dap_check job would fail; nothing was started$/);
+    expect(existsSync(path.join(root, '.dap', 'local', 'pipelines.jsonl'))).toBe(false);
   });
 
   it('refuses a directory that is not a git repository', async () => {
