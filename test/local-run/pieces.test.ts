@@ -59,6 +59,7 @@ describe('local pipeline pieces', () => {
     expect(isGitFallbackNoise("fatal: ambiguous argument 'HEAD': unknown revision or path not in the working tree.")).toBe(true);
     expect(isGitFallbackNoise('  Command failed with exit code 128: git rev-parse --abbrev-ref HEAD')).toBe(true);
     expect(isGitFallbackNoise("dap_check    > fatal: ambiguous argument 'HEAD'")).toBe(false);
+    expect(isGitFallbackNoise("git remote get-url origin didn't provide valid matches")).toBe(true);
     expect(isGitFallbackNoise('fatal: something else')).toBe(false);
   });
   it('job times print the same way whatever precision gitlab-ci-local reported', () => {

@@ -18,10 +18,11 @@ export interface GitlabCiLocalOptions {
   onSpawn?: (pid: number) => void;
 }
 
-// What gitlab-ci-local prints when the checkout has no commit or no `origin` remote: it falls back
+// What gitlab-ci-local prints when the checkout has no commit, or no `origin` remote it can parse: it falls back
 // to made-up values, which dap does not use (local runs carry dap's own lineage), so it is noise.
 const GIT_FALLBACK_NOISE = [
   /^Using fallback git (commit|remote) data$/,
+  /^git remote get-url origin didn't provide valid matches$/, // origin is a local path, not a GitLab URL
   /^Unable to retrieve default remote branch, falling back to/,
   /^ {2}Command failed with exit code \d+: git /,
   /^(fatal|error): (ambiguous argument 'HEAD'|ref refs\/remotes\/origin\/HEAD is not a symbolic ref|No such remote 'origin')/,
