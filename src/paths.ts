@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -12,8 +13,8 @@ export interface ProjectLayout {
   root: string;
   experimentsDir: string;
   environmentsDir: string;
-  /** local state: journals, local-run state, caches. Never committed. */
-  stateDir: string;
+  /** `<root>/.dap`: journals, local-run state. Never committed. */
+  dotDap: string;
 }
 
 export function projectLayout(root: string): ProjectLayout {
@@ -21,7 +22,7 @@ export function projectLayout(root: string): ProjectLayout {
     root,
     experimentsDir: path.join(root, 'experiments'),
     environmentsDir: path.join(root, 'environments'),
-    stateDir: path.join(root, '.dap'),
+    dotDap: path.join(root, '.dap'),
   };
 }
 
@@ -43,4 +44,9 @@ const PROJECT_MARKERS = ['experiments', 'environments', '.git'];
 /** `--root DIR` as given (relative to the working directory), else the project around it. */
 export function resolveRoot(flag: string | undefined, cwd: string = process.cwd()): string {
   return flag === undefined ? findProjectRoot(cwd) : path.resolve(cwd, flag);
+}
+
+/** dap's per-user cache (compiled schemas, the images' CLI layer): $DAP_CACHE, else ~/.cache/dap. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DAP_CACHE || path.join(env.HOME || os.homedir(), '.cache', 'dap');
 }

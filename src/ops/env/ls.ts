@@ -1,8 +1,9 @@
 import { listContainers } from '../../adapters/docker/containers.js';
-import { LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_SSH_PORT } from '../../core/env/naming.js';
-import type { EnvOpsContext } from './build.js';
+import { LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_ROLE, LABEL_SSH_PORT } from '../../core/env/naming.js';
+import type { EnvDeps } from './deps.js';
 import { imageFor } from './build.js';
-import { isBuiltinEnvironment, listEnvironmentNames } from './project.js';
+import { listEnvironmentNames } from './project.js';
+import { environmentSources } from '../load-specs.js';
 
 // `dap env ls`: the project's environments (image tag, built or not) and dap's dev containers.
 
@@ -11,11 +12,12 @@ export interface EnvListing {
   containers: Array<{ name: string; env: string; project: string; state: string; status: string; sshPort?: number; jupyterPort?: number; image: string }>;
 }
 
-export async function listEnvironments(c: EnvOpsContext): Promise<EnvListing> {
+export async function listEnvironments(c: EnvDeps): Promise<EnvListing> {
   await c.engine.ping();
   const environments: EnvListing['environments'] = [];
+  const builtins = (await environmentSources(c.project.root)).builtin;
   for (const name of await listEnvironmentNames(c.project)) {
-    const builtin = isBuiltinEnvironment(c.project, name) || undefined;
+    const builtin = builtins.includes(name) || undefined;
     try {
       const { loaded, image } = await imageFor(c, name);
       environments.push({ name, description: loaded.env.description, image, built: (await c.engine.inspectImage(image)) !== undefined, builtin });
@@ -23,7 +25,7 @@ export async function listEnvironments(c: EnvOpsContext): Promise<EnvListing> {
       environments.push({ name, description: '', built: false, error: (err as Error).message, builtin });
     }
   }
-  const containers = (await listContainers(c.engine, { [LABEL_MANAGED]: 'true' })).map((k) => ({
+  const containers = (await listContainers(c.engine, { [LABEL_MANAGED]: 'true' })).filter((k) => !k.labels[LABEL_ROLE]).map((k) => ({
     name: k.name, env: k.labels[LABEL_ENV] ?? '', project: k.labels[LABEL_PROJECT] ?? '', state: k.state, status: k.status, image: k.image,
     sshPort: k.labels[LABEL_SSH_PORT] ? Number(k.labels[LABEL_SSH_PORT]) : undefined,
     jupyterPort: k.labels[LABEL_JUPYTER_PORT] ? Number(k.labels[LABEL_JUPYTER_PORT]) : undefined,
