@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UnavailableError, UsageError } from '../errors.js';
+import { findProjectRoot } from '../paths.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, describeLost, lostTotal, type ShipCounts } from '../tracking/shipper.js';
@@ -22,6 +23,8 @@ export interface SyncOptions {
   trackingUri?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** the project whose .dap/journal is the default (default: found from cwd) */
+  root?: string;
   stderr?: NodeJS.WritableStream;
   sink?: TrackingSink;
   /** journals shipped at once */
@@ -53,12 +56,13 @@ export interface SyncResult {
 export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  const root = opts.root ?? findProjectRoot(cwd);
   const stderr = opts.stderr ?? process.stderr;
   const say = (line: string) => stderr.write(line + '\n');
   const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!trackingUri && !opts.sink) {
     // Embedded default (no server): artifacts' journals join the local store that `dap runs` reads.
-    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, cwd), say);
+    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, root), say);
     throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
   }
   const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
@@ -68,7 +72,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const add = (file: string, root: string | undefined) => { if (!roots.has(file)) roots.set(file, root); };
   if (opts.pipeline) {
     const { fetchPipelineRuns } = await import('./pipeline-artifacts.js');
-    const dest = path.resolve(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
+    const dest = path.resolve(defaultJournalDir(env, root), '..', 'sync', `pipeline-${opts.pipeline}`);
     const fetched = await fetchPipelineRuns({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     // one job's archive is one tree (<dest>/job-<id>/): a journal never reaches into another job's files
     for (const f of findJournals(fetched)) add(f, path.join(dest, path.relative(dest, f).split(path.sep)[0]!));
@@ -80,7 +84,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     for (const f of await artifactJournals(cwd, opts.fromArtifacts, env, say)) add(f, root);
   }
   if (!opts.pipeline && !opts.fromArtifacts) {
-    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];
+    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, root)];
     for (const d of dirs) {
       if (!fs.existsSync(d)) throw new UsageError(`${d} does not exist`, 'pass a directory that holds dap journals (.dap/journal)');
       for (const f of findJournals(d)) add(f, undefined);

@@ -15,6 +15,7 @@ import { realPathInside } from '../tracking/job-tree.js';
 import type { TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
 import { exitCodeOf, runInherited, type ChildOutcome } from '../tracking/child.js';
+import { acquireSlot } from './local-slots.js';
 
 // `dap track -- cmd…`: journal first, then ship. The command's exit code is dap's exit code; the
 // command starts at once whatever the tracking server does (run creation and shipping go on beside
@@ -56,7 +57,16 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   const say = (line: string) => stderr.write(line.endsWith('\n') ? line : line + '\n');
   const ctx = jobContext(env, opts, opts.cwd ?? process.cwd(), opts.command);
   checkJobPaths(ctx);
+  // a capped experiment in `dap run --local` waits here for one of its max_parallel slots
+  const slot = await acquireSlot(env, ctx.spec);
+  try {
+    return await trackRun(ctx, opts, env, say);
+  } finally {
+    slot?.release();
+  }
+}
 
+async function trackRun(ctx: JobContext, opts: TrackOptions, env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<TrackResult> {
   const fresh = !fs.existsSync(path.join(ctx.journalDir, journalFileName(ctx.identity)));
   const writer = JournalWriter.open(ctx.journalDir, ctx.identity);
   const journal = (events: JournalEvent[]) => writer.append(events);
@@ -152,10 +162,15 @@ function statusOf(o: ChildOutcome): RunStatus {
   return o.code === 0 ? 'FINISHED' : 'FAILED';
 }
 
+/** Read at the end when the spec declares no metrics.files: what a training script writes by habit. */
+export const DEFAULT_METRICS_FILE = 'metrics.json';
+
 /** Declared end-of-run files: a missing, unreadable, non-regular or outside file is a warning, never the end of the run. */
 function endOfRunMetrics(ctx: JobContext, collector: MetricCollector, say: (l: string) => void): JournalEvent[] {
   const events: JournalEvent[] = [];
-  for (const f of ctx.metricFiles) {
+  const declared = ctx.metricFiles.length > 0;
+  const files = declared ? ctx.metricFiles : fs.existsSync(path.resolve(ctx.workdir, DEFAULT_METRICS_FILE)) ? [DEFAULT_METRICS_FILE] : [];
+  for (const f of files) {
     const abs = path.resolve(ctx.workdir, f);
     if (!fs.existsSync(abs)) {
       say(`dap track: warning: declared metrics file ${f} was not written`);

@@ -57,7 +57,9 @@ export async function importForeignRuns(root: string, opts: ForeignImportOptions
       opts.say(`dap sync: warning: run ${run} (in ${path.dirname(files.metrics ?? files.params!)}) matches no planned run of experiments/; skipped`);
       continue;
     }
-    const identity = `${info.key}|pipeline:${opts.env.CI_PIPELINE_ID ?? 'local'}|job:foreign:${run}`.replace(/['"\\]/g, '_');
+    // in `dap run --local` gitlab-ci-local's CI_PIPELINE_ID repeats across clones: dap's local pipeline id does not
+    const pipeline = opts.env.DAP_SOURCE === 'local' && opts.env.DAP_LOCAL_PIPELINE_ID ? `local:${opts.env.DAP_LOCAL_PIPELINE_ID}` : `pipeline:${opts.env.CI_PIPELINE_ID ?? 'local'}`;
+    const identity = `${info.key}|${pipeline}|job:foreign:${run}`.replace(/['"\\]/g, '_');
     if (fs.existsSync(path.join(journalDir, journalFileName(identity)))) {
       out.push(path.join(journalDir, journalFileName(identity)));
       continue; // imported by an earlier attempt of this sync: ship it as it is

@@ -142,18 +142,21 @@ describe('artifacts and job context', () => {
     expect(unmatched).toEqual(['none/*.bin']);
   });
 
-  it('identity: run key + pipeline + job name (not job id); flags win over the environment', () => {
+  it('identity: run key + pipeline + job name + job id (a retry is its own run); flags win over the environment', () => {
     const dir = tmpDir('ctx');
     fs.writeFileSync(path.join(dir, 'p.json'), '{"lr":0.1,"name":"x","flag":true}');
     const env = { DAP_EXPERIMENT: 'spec', DAP_TRACKING_EXPERIMENT: 'mlflow-exp', DAP_RUN_KEY: 'k1', CI_PIPELINE_ID: '9', CI_JOB_NAME: "it's: [r0]", CI_JOB_ID: '5', DAP_PARAMS_FILE: 'p.json', DAP_ARTIFACTS: '["a","b"]', DAP_METRIC_FILES: 'm.json\nh.csv\n' };
     const ctx = jobContext(env, {}, dir, ['python3', 'x.py']);
-    expect(ctx.identity).toBe('k1|pipeline:9|job:it_s: [r0]');
+    expect(ctx.identity).toBe('k1|pipeline:9|job:it_s: [r0]#5');
+    expect(ctx.tags['dap.attempt_of']).toBe('k1|pipeline:9|job:it_s: [r0]');
     expect(ctx.experiment).toBe('mlflow-exp');
     expect(ctx.params).toEqual({ lr: '0.1', name: 'x', flag: 'true' });
     expect(ctx.artifacts).toEqual(['a', 'b']);
     expect(ctx.metricFiles).toEqual(['m.json', 'h.csv']);
-    expect(jobContext({ ...env, CI_JOB_ID: '6' }, {}, dir, ['x']).identity).toBe(ctx.identity);
-    expect(jobContext(env, { experiment: 'other', runKey: 'k2' }, dir, ['x']).identity).toBe('k2|pipeline:9|job:it_s: [r0]');
+    const retry = jobContext({ ...env, CI_JOB_ID: '6' }, {}, dir, ['x']);
+    expect(retry.identity).toBe('k1|pipeline:9|job:it_s: [r0]#6');
+    expect(retry.tags['dap.attempt_of']).toBe(ctx.tags['dap.attempt_of']);
+    expect(jobContext(env, { experiment: 'other', runKey: 'k2' }, dir, ['x']).identity).toBe('k2|pipeline:9|job:it_s: [r0]#5');
     expect(jobContext({}, { experiment: 'e' }, dir, ['x']).identity).toBe('e|local');
     expect(() => jobContext({}, {}, dir, ['x'])).toThrow(/needs an experiment name/);
     expect(pathList(' ')).toEqual([]);

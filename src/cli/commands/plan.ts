@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
-import { parsePositiveInt } from './validate.js';
+import { parsePositiveInt, printWarning } from './validate.js';
 
 export function register(program: Command): void {
   program
     .command('plan')
     .description('show the runs each experiment expands to (deterministic order, stable run keys)')
     .argument('[files...]', 'spec files, relative to the current directory (default: experiments/*.yaml|yml under --root)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--max-runs <n>', 'largest sweep allowed per experiment', (v) => parsePositiveInt(v, '--max-runs'), 10_000)
     .option('--json', 'print {experiments: [{name, specFile, runs: [{index, key, params}]}]}')
-    .action(async (files: string[], opts: { root: string; maxRuns: number; json?: boolean }) => {
+    .action(async (files: string[], opts: { root?: string; maxRuns: number; json?: boolean }) => {
       const { plan, planToJson } = await import('../../ops/plan.js');
-      const result = await plan(opts.root, files, { maxRunsPerExperiment: opts.maxRuns });
+      const { resolveRoot } = await import('../../paths.js');
+      const result = await plan(resolveRoot(opts.root), files, { maxRunsPerExperiment: opts.maxRuns, onWarning: printWarning });
       if (opts.json) {
         process.stdout.write(JSON.stringify(planToJson(result), null, 2) + '\n');
         return;

@@ -17,6 +17,8 @@ export const DEFAULT_MAX_RUNS_PER_EXPERIMENT = 10_000;
 export interface SemanticOptions {
   /** environment names that exist; undefined skips the check */
   environments?: readonly string[];
+  /** those of `environments` that come with dap rather than the project (named so in messages) */
+  builtinEnvironments?: readonly string[];
   maxRunsPerExperiment: number;
 }
 
@@ -29,7 +31,7 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
   const data = sd.data;
   if (!isObj(data)) return [];
   return [
-    ...environmentProblems(sd, data, opts.environments),
+    ...environmentProblems(sd, data, opts.environments, opts.builtinEnvironments ?? []),
     ...sweepProblems(sd, data, opts.maxRunsPerExperiment),
     ...envNameCollisions(sd, data),
     ...commandProblems(sd, data),
@@ -109,10 +111,10 @@ export function duplicateNameProblems(docs: SpecDocument[]): Array<{ doc: SpecDo
   return problems;
 }
 
-function environmentProblems(sd: SpecDocument, data: Obj, environments: readonly string[] | undefined): Problem[] {
+function environmentProblems(sd: SpecDocument, data: Obj, environments: readonly string[] | undefined, builtin: readonly string[]): Problem[] {
   const env = data.environment;
   if (environments === undefined || typeof env !== 'string' || environments.includes(env)) return [];
-  const known = environments.length ? `available: ${[...environments].sort().join(', ')}` : 'there are none';
+  const known = environments.length ? `available: ${[...environments].sort().map((e) => (builtin.includes(e) ? `${e} (built into dap)` : e)).join(', ')}` : 'there are none';
   return [problemAt(sd, offsetOf(sd, ['environment']), `environment "${env}" does not exist under environments/ (${known}); create environments/${env}/environment.yaml or a Dockerfile there, or use image: instead`)];
 }
 
@@ -227,7 +229,7 @@ function envNameCollisions(sd: SpecDocument, data: Obj): Problem[] {
 }
 
 /** Every parameter name a run can have, and those every run is sure to have. */
-function paramNames(data: Obj): { any: Set<string>; always: Set<string> } {
+export function paramNames(data: Obj): { any: Set<string>; always: Set<string> } {
   const fixed = isObj(data.params) ? Object.keys(data.params) : [];
   const sweep = isObj(data.sweep) ? data.sweep : {};
   const any = new Set(fixed);
