@@ -31,7 +31,7 @@ export function parseRunnerConfig(text: string, file: string): ParsedConfig {
     if (!(err instanceof TomlError)) throw err;
     const lineCounter = new LineCounter();
     const starts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)];
-    for (const s of starts.slice(1)) lineCounter.addNewLine(s);
+    for (const s of starts) lineCounter.addNewLine(s);
     const offset = (starts[err.line - 1] ?? text.length) + Math.max(0, err.column - 1);
     const message = `not valid TOML: ${err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`;
     return { ok: false, problem: problemAt({ file, source: text, lineCounter }, Math.min(offset, text.length), message) };
