@@ -166,6 +166,14 @@ describe('dap runners on five real SSH hosts', () => {
     expect(lab.exec('h1', 'cat /etc/gitlab-runner/config.toml')).toBe(before);
   }, 60_000);
 
+  it('a host seen for the first time is refused without --accept-new-host-keys, with its fingerprint', async () => {
+    const home = path.join(lab.home, 'fresh-home');
+    await fs.mkdir(home, { recursive: true });
+    const r = await dap(['status'], { HOME: home });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/h2 +unreachable .*h2 \(root@[\d.]+:22\): unknown host key ssh-ed25519 SHA256:\S+; check it and run again with --accept-new-host-keys to pin it/);
+  }, 60_000);
+
   it('refuses a host whose config.toml is not TOML, pointing at the error, and leaves the file alone', async () => {
     await fs.writeFile(path.join(project, 'infrastructure', 'runners.yaml'), lab.inventory());
     lab.exec('h3', "printf 'concurrent = 2\\n[[runners]\\nname = \"x\"\\n' > /etc/gitlab-runner/config.toml");
