@@ -131,7 +131,8 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
     url: `http://${host}:${port}`,
     requests,
     runners,
-    close: () => new Promise((r) => server.close(() => r())),
+    // keep-alive clients (a runner polling jobs/request) would hold close() open forever
+    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
   };
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { startFakeGitlab } from '../fakes/gitlab-server.js';
 import type { FakeGitlab } from '../fakes/gitlab-server.js';
-import { runDap, startRunnerHosts } from './support/hosts.js';
+import { HOST_KEY, runDap, startRunnerHosts } from './support/hosts.js';
 import type { RunnerHostLab } from './support/hosts.js';
 
 // `dap runners` end to end: five real sshd containers running the gitlab-runner test double,
@@ -37,8 +37,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await gitlab?.close();
   await lab?.stop();
+  await gitlab?.close();
 });
 
 describe('dap runners on five real SSH hosts', () => {
@@ -151,7 +151,7 @@ describe('dap runners on five real SSH hosts', () => {
   }, 90_000);
 
   it('a changed host key fails that host closed; an unreachable host fails; the others finish', async () => {
-    lab.exec('h1', 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && kill -HUP $(cat /run/sshd.pid)');
+    lab.exec('h1', `rm -f ${HOST_KEY} ${HOST_KEY}.pub && ssh-keygen -q -t ed25519 -N '' -f ${HOST_KEY} && kill -HUP $(cat /run/sshd.pid)`);
     await new Promise((r) => setTimeout(r, 500));
     const h2ip = lab.hosts[1]!.ip;
     await fs.writeFile(path.join(project, 'infrastructure', 'runners.yaml'), lab.inventory(`  gone:\n    address: ${h2ip}\n    port: 2222`));

@@ -21,7 +21,7 @@ export function helmValues(host: RunnerHost, gitlabUrl: string, secret = secretN
     checkInterval: 3,
     unregisterRunners: false,
     rbac: { create: true },
-    runners: { secret, config: stringify(template) + '\n' },
+    runners: { secret, config: stringify(template).trimEnd() + '\n' },
   };
   const header = [
     `# Values for GitLab's gitlab-runner Helm chart, from infrastructure/runners.yaml host ${host.name}.`,

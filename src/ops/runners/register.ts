@@ -45,7 +45,7 @@ export async function forEachHost(hosts: readonly RunnerHost[], ctx: RunnersOpsC
 
 export function failureText(host: RunnerHost, err: unknown): string {
   if (err instanceof HostError) return err.message;
-  if (err instanceof DapError) return `${host.name}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+  if (err instanceof DapError) return `${host.name}: ${err.message}${err.hint ? `; hint: ${err.hint}` : ''}`;
   return `${host.name}: ${(err as Error).message ?? String(err)}`;
 }
 
