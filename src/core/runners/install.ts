@@ -9,7 +9,11 @@ export const RUNNER_CONTAINER = 'dap-gitlab-runner';
 export interface InstallSteps {
   /** makes gitlab-runner present (idempotent); prints "installed" when it did something */
   ensure: string;
-  /** makes the running runner pick up config.toml */
+  /**
+   * makes sure the runner runs. A running gitlab-runner reloads a changed config.toml by itself
+   * (it checks every 3 s: docs.gitlab.com/runner/configuration/advanced-configuration), so a
+   * change needs no restart, and the jobs it is running are not cut off.
+   */
   reload: string;
 }
 
@@ -29,7 +33,7 @@ export function installSteps(host: RunnerHost): InstallSteps {
           '  echo installed',
           'fi',
         ].join('\n'),
-        reload: 'gitlab-runner restart',
+        reload: 'gitlab-runner status >/dev/null 2>&1 || { gitlab-runner start >/dev/null && echo started; }',
       };
     }
     case 'container': {
@@ -44,13 +48,13 @@ export function installSteps(host: RunnerHost): InstallSteps {
           '  echo installed',
           'fi',
         ].join('\n'),
-        reload: `docker restart ${RUNNER_CONTAINER} >/dev/null`,
+        reload: `[ "$(docker inspect -f '{{.State.Running}}' ${RUNNER_CONTAINER})" = true ] || { docker start ${RUNNER_CONTAINER} >/dev/null && echo started; }`,
       };
     }
     case 'present':
       return {
         ensure: `command -v gitlab-runner >/dev/null 2>&1 || { echo "gitlab-runner is not installed (install: present)" >&2; exit 3; }\nmkdir -p ${dir}`,
-        reload: 'gitlab-runner restart',
+        reload: 'gitlab-runner status >/dev/null 2>&1 || { gitlab-runner start >/dev/null && echo started; }',
       };
   }
 }

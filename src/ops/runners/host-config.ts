@@ -56,6 +56,7 @@ export async function ensureInstalled(session: SshSession, host: RunnerHost): Pr
   return (await run(session, host, installSteps(host).ensure, `installing gitlab-runner (install: ${host.install})`)).includes('installed');
 }
 
-export async function reloadRunner(session: SshSession, host: RunnerHost): Promise<void> {
-  await run(session, host, installSteps(host).reload, 'restarting gitlab-runner');
+/** true when gitlab-runner was not running and had to be started. */
+export async function ensureRunning(session: SshSession, host: RunnerHost): Promise<boolean> {
+  return (await run(session, host, installSteps(host).reload, 'starting gitlab-runner')).includes('started');
 }

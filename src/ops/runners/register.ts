@@ -6,7 +6,7 @@ import type { SshSession } from '../../adapters/ssh/session.js';
 import { DapError } from '../../errors.js';
 import { HostError, connectHost } from './context.js';
 import type { HostKeyPolicy } from './context.js';
-import { ensureInstalled, lockHost, readHostConfig, reloadRunner, writeHostConfig } from './host-config.js';
+import { ensureInstalled, ensureRunning, lockHost, readHostConfig, writeHostConfig } from './host-config.js';
 
 // `dap runners register`: converge each host to the inventory, hosts in parallel (bounded); one
 // host's failure never stops the others.
@@ -100,7 +100,8 @@ async function registerOne(host: RunnerHost, session: SshSession, gitlab: Gitlab
       await writeHostConfig(session, host, next);
       changes.push('config.toml');
     }
-    if (fileChanged || installed) await reloadRunner(session, host);
+    // a running gitlab-runner reloads a changed config.toml by itself; one that is not running is started
+    if (await ensureRunning(session, host)) changes.push('started gitlab-runner');
     if (created !== undefined || fileChanged) {
       const check = await gitlab.verify(creds.token);
       if (!check.valid) throw new HostError(host.name, `${host.name}: GitLab does not accept the runner token after writing config.toml`);

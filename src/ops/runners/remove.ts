@@ -3,7 +3,7 @@ import type { RunnerHost } from '../../core/runners/inventory.js';
 import type { StatusReport } from '../../core/runners/reconcile.js';
 import { forEachHost, withLockedHost } from './register.js';
 import type { HostResult, RunnersOpsContext } from './register.js';
-import { readHostConfig, reloadRunner, writeHostConfig } from './host-config.js';
+import { readHostConfig, writeHostConfig } from './host-config.js';
 
 // `dap runners unregister HOST…` (GitLab and the host's config.toml) and `dap runners prune`
 // (dap's runners in GitLab that no host holds).
@@ -15,8 +15,7 @@ export function unregisterHosts(hosts: readonly RunnerHost[], ctx: RunnersOpsCon
     if (!dapEntry(config, host)) return { host: host.name, result: 'not-registered' };
     // DELETE /runners authenticates with the runner's own token; the id is the fallback for a token GitLab no longer knows
     if (creds && !(await ctx.gitlab.removeByToken(creds.token))) await ctx.gitlab.remove(creds.id);
-    await writeHostConfig(session, host, withoutDapEntry(config, host));
-    await reloadRunner(session, host);
+    await writeHostConfig(session, host, withoutDapEntry(config, host)); // the runner reloads it by itself
     return { host: host.name, result: 'unregistered', runnerId: creds?.id };
   }));
 }

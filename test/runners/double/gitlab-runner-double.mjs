@@ -6,7 +6,7 @@
 // with a real TOML parser (smol-toml), so a malformed file fails exactly as it would for the real one.
 //   register --non-interactive --url U --token glrt-… --executor E --config F [--name N]
 //   verify [--config F] [--delete]      unregister [--config F] (--name N | --all-runners)
-//   run [--config F]                    restart | start | stop (the service wrappers)
+//   run [--config F]                    restart | start | stop | status (the service wrappers)
 //   --version
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -147,6 +147,15 @@ function stop() {
   } catch { /* not running */ }
 }
 
+function running() {
+  try {
+    process.kill(Number(fs.readFileSync(PID_FILE, 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function start() {
   readConfig(); // a config the runner cannot load fails the restart, as with the real service
   const log = fs.openSync(LOG_FILE, 'a');
@@ -165,5 +174,9 @@ switch (cmd) {
   case 'stop': stop(); break;
   case 'start': start(); break;
   case 'restart': stop(); start(); break;
+  case 'status':
+    process.stdout.write(running() ? 'gitlab-runner: Service is running\n' : 'gitlab-runner: Service is not running.\n');
+    process.exitCode = running() ? 0 : 1;
+    break;
   default: fail(`unknown command ${cmd ?? ''} (test double: register, verify, unregister, run, start, stop, restart, --version)`, 2);
 }
