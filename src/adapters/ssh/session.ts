@@ -2,7 +2,7 @@ import { Client } from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import type { HostKey } from '../../core/env/known-hosts.js';
-import { HostKeyMismatchError, fingerprint, pinnedVerifier } from './client.js';
+import { HostKeyMismatchError, collectExec, fingerprint, pinnedVerifier } from './client.js';
 import type { SshExecResult, SshTarget } from './client.js';
 
 // One ssh2 connection kept open for several commands and SFTP transfers (a runner host gets a
@@ -68,13 +68,7 @@ export class SshSession {
     return new Promise((resolve, reject) => {
       this.conn.exec(command, (err, stream) => {
         if (err) return reject(err);
-        const out: Buffer[] = [];
-        const errs: Buffer[] = [];
-        let code: number | null = null;
-        stream.on('data', (b: Buffer) => out.push(b));
-        stream.stderr.on('data', (b: Buffer) => errs.push(b));
-        stream.on('exit', (c: number | null) => { code = c; });
-        stream.on('close', () => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') }));
+        collectExec(stream, resolve);
         stream.end(stdin ?? '');
       });
     });
