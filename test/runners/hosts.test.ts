@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,19 +151,22 @@ describe('dap runners on five real SSH hosts', () => {
     expect(results.sort()).toEqual(['registered', 'unchanged']);
   }, 90_000);
 
-  it('a changed host key fails that host closed; an unreachable host fails; the others finish', async () => {
+  it('a changed host key fails that host closed; an unreachable host and a refused key fail; the others finish', async () => {
     lab.exec('h1', `rm -f ${HOST_KEY} ${HOST_KEY}.pub && ssh-keygen -q -t ed25519 -N '' -f ${HOST_KEY} && kill -HUP $(cat /run/sshd.pid)`);
     await new Promise((r) => setTimeout(r, 500));
     const h2ip = lab.hosts[1]!.ip;
-    await fs.writeFile(path.join(project, 'infrastructure', 'runners.yaml'), lab.inventory(`  gone:\n    address: ${h2ip}\n    port: 2222`));
+    const otherKey = path.join(lab.home, 'not-authorized');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+    await fs.writeFile(path.join(project, 'infrastructure', 'runners.yaml'), lab.inventory(`  gone:\n    address: ${h2ip}\n    port: 2222\n  wrong-key:\n    address: ${h2ip}\n    identity_file: ${otherKey}`));
     const before = lab.exec('h1', 'cat /etc/gitlab-runner/config.toml');
     const r = await dap(['register']);
     expect(r.code).toBe(1);
     const out = lines(r.stdout);
     expect(out.find((l) => l.startsWith('h1 '))).toMatch(/^h1 {2}FAILED {2}h1 \(root@[\d.]+:22\): HOST KEY CHANGED \(presented SHA256:[A-Za-z0-9+/]+, not the key pinned in .*dap_known_hosts\); refusing to connect/);
     expect(out.find((l) => l.startsWith('gone '))).toMatch(/^gone {2}FAILED {2}gone \(root@[\d.]+:2222\): unreachable \(ECONNREFUSED\)/);
+    expect(out.find((l) => l.startsWith('wrong-key '))).toMatch(/^wrong-key {2}FAILED {2}wrong-key \(root@[\d.]+:22\): SSH authentication failed \(the key was not accepted for user root\)/);
     expect(out.filter((l) => / unchanged/.test(l)).map((l) => l.split('  ')[0]).sort()).toEqual(['h2', 'h3', 'h4', 'h5']);
-    expect(r.stderr).toContain('dap: 2 of 6 hosts failed: h1, gone');
+    expect(r.stderr).toContain('dap: 3 of 7 hosts failed: h1, gone, wrong-key');
     expect(lab.exec('h1', 'cat /etc/gitlab-runner/config.toml')).toBe(before);
   }, 60_000);
 
