@@ -28,7 +28,7 @@ export function register(program: Command): void {
       exit(await validateCommand(o));
     });
 
-  remote(runners.command('register [hosts...]')).description('create each host\'s runner in GitLab (POST /user/runners), install gitlab-runner, write config.toml, restart, verify; idempotent')
+  remote(runners.command('register [hosts...]')).description('create each host\'s runner in GitLab (POST /user/runners), install gitlab-runner, write config.toml, start it if needed, verify; idempotent')
     .action(async (hosts: string[], o: Opts) => {
       const { registerCommand } = await import('../../ops/runners/commands.js');
       exit(await registerCommand(hosts, o));

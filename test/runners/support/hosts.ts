@@ -121,11 +121,11 @@ async function waitForSsh(ip: string): Promise<void> {
 
 export interface DapRun { code: number; stdout: string; stderr: string; ms: number }
 
-/** `dap ARGS` as its own process (several may run at once). */
-export function runDap(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<DapRun> {
+/** `dap ARGS` as its own process (several may run at once); `argv` replaces the whole command line. */
+export function runDap(args: string[], env: NodeJS.ProcessEnv, cwd: string, argv = [process.execPath, path.join(repoRoot, 'dist/cli/bin.js'), ...args]): Promise<DapRun> {
   const t = performance.now();
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/bin.js'), ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(argv[0]!, argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
