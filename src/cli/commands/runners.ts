@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusReport } from '../../core/runners/reconcile.js';
 import { formatTable } from '../format/table.js';
+import type { Outcomes } from '../outcome.js';
 import { parsePositiveInt } from './validate.js';
 
 // `dap runners …`: runner hosts declared in infrastructure/runners.yaml, converged over SSH.
@@ -9,11 +10,7 @@ import { parsePositiveInt } from './validate.js';
 
 interface Opts { inventory?: string; json?: boolean; parallel?: number; acceptNewHostKeys?: boolean; yes?: boolean; gitlabUrl?: string; secret?: string }
 
-function exit(code: number): void {
-  if (code !== 0) process.exitCode = code;
-}
-
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   const runners = program.command('runners').description('GitLab Runner hosts from infrastructure/runners.yaml: register, status, unregister, prune (over SSH)');
   const common = (c: Command) => c
     .option('--inventory <file>', 'runner inventory (default: infrastructure/runners.yaml here or in a parent directory)')
@@ -23,44 +20,44 @@ export function register(program: Command): void {
     .option('--accept-new-host-keys', 'pin the host key of a host seen for the first time (its fingerprint is printed); a changed key still fails');
 
   common(runners.command('validate')).description('check the inventory; problems are printed as file:line:col with a code frame')
-    .action(async (o: Opts) => {
+    .action(outcomes.action(async (o: Opts) => {
       const { validateCommand } = await import('../../ops/runners/commands.js');
-      exit(await validateCommand(o));
-    });
+      return await validateCommand(o);
+    }));
 
   remote(runners.command('register [hosts...]')).description('create each host\'s runner in GitLab (POST /user/runners), install gitlab-runner, write config.toml, start it if needed, verify; idempotent')
-    .action(async (hosts: string[], o: Opts) => {
+    .action(outcomes.action(async (hosts: string[], o: Opts) => {
       const { registerCommand } = await import('../../ops/runners/commands.js');
-      exit(await registerCommand(hosts, o));
-    });
+      return await registerCommand(hosts, o);
+    }));
 
   remote(runners.command('status')).description('reconcile GitLab\'s runners with each host\'s config.toml and the inventory; exit 1 when anything is wrong')
-    .action(async (o: Opts) => {
+    .action(outcomes.action(async (o: Opts) => {
       const { statusCommand } = await import('../../ops/runners/commands.js');
-      exit(await statusCommand(o, formatStatus));
-    });
+      return await statusCommand(o, formatStatus);
+    }));
 
   remote(runners.command('unregister <hosts...>')).description('delete the hosts\' runners from GitLab and from their config.toml')
-    .action(async (hosts: string[], o: Opts) => {
+    .action(outcomes.action(async (hosts: string[], o: Opts) => {
       const { unregisterCommand } = await import('../../ops/runners/commands.js');
-      exit(await unregisterCommand(hosts, o));
-    });
+      return await unregisterCommand(hosts, o);
+    }));
 
   remote(runners.command('prune')).description('delete dap\'s runners that GitLab has but no host holds (listed first)')
     .option('-y, --yes', 'do not ask before deleting')
-    .action(async (o: Opts) => {
+    .action(outcomes.action(async (o: Opts) => {
       const { pruneCommand } = await import('../../ops/runners/commands.js');
-      exit(await pruneCommand(o));
-    });
+      return await pruneCommand(o);
+    }));
 
   runners.command('k8s-values <host>').description('print values for GitLab\'s gitlab-runner Helm chart (Kubernetes executor) from the host\'s inventory entry')
     .option('--inventory <file>', 'runner inventory (default: infrastructure/runners.yaml here or in a parent directory)')
     .option('--gitlab-url <url>', 'GitLab URL the runner talks to (default: GITLAB_URL)')
     .option('--secret <name>', 'Kubernetes Secret holding runner-token (default: dap-runner-HOST)')
-    .action(async (host: string, o: Opts) => {
+    .action(outcomes.action(async (host: string, o: Opts) => {
       const { k8sValuesCommand } = await import('../../ops/runners/commands.js');
-      exit(await k8sValuesCommand(host, o));
-    });
+      return await k8sValuesCommand(host, o);
+    }));
 }
 
 export function formatStatus(report: StatusReport): string {

@@ -7,7 +7,7 @@ import { parseInventory } from '../../core/runners/inventory.js';
 import type { RunnerHost } from '../../core/runners/inventory.js';
 import { pinHostKey, pinnedKeys } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
-import { dapKnownHostsFile, readText, writeTextAtomic } from '../../adapters/ssh/files.js';
+import { readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { HostKeyMismatchError, keyAuth } from '../../adapters/ssh/client.js';
 import { SshSession, UnknownHostKeyError } from '../../adapters/ssh/session.js';
 
@@ -65,7 +65,7 @@ export function knownHostsAlias(host: RunnerHost): string {
 let pinChain: Promise<unknown> = Promise.resolve();
 function pin(alias: string, key: HostKey): Promise<void> {
   const next = pinChain.then(async () => {
-    const file = dapKnownHostsFile();
+    const file = sshFiles(process.env).dapKnownHosts;
     await writeTextAtomic(file, pinHostKey(await readText(file), alias, key));
   });
   pinChain = next.catch(() => undefined);
@@ -98,7 +98,7 @@ export async function connectHost(host: RunnerHost, policy: HostKeyPolicy, timeo
   const alias = knownHostsAlias(host);
   const auth = await credentials(host);
   const target = { host: host.address, port: host.port, username: host.user, ...auth, readyTimeoutMs: timeoutMs };
-  const pinned = pinnedKeys(await readText(dapKnownHostsFile()), alias);
+  const pinned = pinnedKeys(await readText(sshFiles(process.env).dapKnownHosts), alias);
   try {
     const session = await SshSession.open({ ...target, pinned, acceptNew: policy.acceptNew });
     if (session.newKey) {
@@ -126,7 +126,7 @@ function sshFailure(where: string, err: unknown): HostError {
   const name = where.split(' ')[0]!;
   if (err instanceof HostError) return err;
   if (err instanceof HostKeyMismatchError) {
-    return new HostError(name, `${where}: HOST KEY CHANGED (presented SHA256:${err.presented}, not the key pinned in ${dapKnownHostsFile()}); refusing to connect. If the host was reinstalled, remove its line from that file and run again`);
+    return new HostError(name, `${where}: HOST KEY CHANGED (presented SHA256:${err.presented}, not the key pinned in ${sshFiles(process.env).dapKnownHosts}); refusing to connect. If the host was reinstalled, remove its line from that file and run again`);
   }
   if (err instanceof UnknownHostKeyError) {
     return new HostError(name, `${where}: unknown host key ${err.key.type} SHA256:${err.fingerprint}; check it and run again with --accept-new-host-keys to pin it`);
