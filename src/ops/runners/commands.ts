@@ -7,7 +7,7 @@ import type { StatusReport } from '../../core/runners/reconcile.js';
 import { GitlabRunners } from '../../adapters/gitlab/runners.js';
 import { findInventory, loadInventory, rejectUnknownHosts } from './context.js';
 import { registerHosts } from './register.js';
-import type { HostResult, RunnersOpsContext } from './register.js';
+import type { HostResult, RunnersOpsContext } from './each-host.js';
 import { runnersStatus } from './status.js';
 import { pruneOrphans, unregisterHosts } from './remove.js';
 

@@ -1,68 +1,14 @@
-import pLimit from 'p-limit';
 import { dapEntry, entryCredentials, sameConfig, withDapEntry } from '../../core/runners/config-toml.js';
 import type { RunnerHost } from '../../core/runners/inventory.js';
 import type { GitlabRunners } from '../../adapters/gitlab/runners.js';
 import type { SshSession } from '../../adapters/ssh/session.js';
-import { DapError } from '../../errors.js';
-import { HostError, connectHost } from './context.js';
-import type { HostKeyPolicy } from './context.js';
-import { ensureInstalled, ensureRunning, lockHost, readHostConfig, writeHostConfig } from './host-config.js';
+import { HostError } from './context.js';
+import { forEachHost, withLockedHost } from './each-host.js';
+import type { HostResult, RunnersOpsContext } from './each-host.js';
+import { ensureInstalled, ensureRunning, readHostConfig, writeHostConfig } from './host-config.js';
 
 // `dap runners register`: converge each host to the inventory, hosts in parallel (bounded); one
 // host's failure never stops the others.
-
-export type RegisterOutcome = 'registered' | 'updated' | 'unchanged' | 'failed';
-
-export interface HostResult {
-  host: string;
-  result: RegisterOutcome | 'unregistered' | 'not-registered';
-  runnerId?: number;
-  /** what changed, or why it failed */
-  detail?: string;
-}
-
-export interface RunnersOpsContext {
-  gitlab: GitlabRunners;
-  keys: HostKeyPolicy;
-  parallel: number;
-  /** each host's result as soon as it is known (progress) */
-  onResult?: (r: HostResult) => void;
-}
-
-export async function forEachHost(hosts: readonly RunnerHost[], ctx: RunnersOpsContext, one: (host: RunnerHost) => Promise<HostResult>): Promise<HostResult[]> {
-  const limit = pLimit(ctx.parallel);
-  return Promise.all(hosts.map((host) => limit(async () => {
-    let r: HostResult;
-    try {
-      r = await one(host);
-    } catch (err) {
-      r = { host: host.name, result: 'failed', detail: failureText(host, err) };
-    }
-    ctx.onResult?.(r);
-    return r;
-  })));
-}
-
-export function failureText(host: RunnerHost, err: unknown): string {
-  if (err instanceof HostError) return err.message;
-  if (err instanceof DapError) return `${host.name}: ${err.message}${err.hint ? `; hint: ${err.hint}` : ''}`;
-  return `${host.name}: ${(err as Error).message ?? String(err)}`;
-}
-
-/** Open a session, take the host's lock, run `fn`, always let go of both. */
-export async function withLockedHost<T>(host: RunnerHost, ctx: RunnersOpsContext, fn: (session: SshSession) => Promise<T>): Promise<T> {
-  const session = await connectHost(host, ctx.keys);
-  try {
-    const release = await lockHost(session, host);
-    try {
-      return await fn(session);
-    } finally {
-      release();
-    }
-  } finally {
-    session.close();
-  }
-}
 
 export function registerHosts(hosts: readonly RunnerHost[], ctx: RunnersOpsContext): Promise<HostResult[]> {
   return forEachHost(hosts, ctx, (host) => withLockedHost(host, ctx, (session) => registerOne(host, session, ctx.gitlab)));

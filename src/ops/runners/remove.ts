@@ -1,8 +1,8 @@
 import { dapEntry, entryCredentials, withoutDapEntry } from '../../core/runners/config-toml.js';
 import type { RunnerHost } from '../../core/runners/inventory.js';
 import type { StatusReport } from '../../core/runners/reconcile.js';
-import { forEachHost, withLockedHost } from './register.js';
-import type { HostResult, RunnersOpsContext } from './register.js';
+import { forEachHost, withLockedHost } from './each-host.js';
+import type { HostResult, RunnersOpsContext } from './each-host.js';
 import { readHostConfig, writeHostConfig } from './host-config.js';
 
 // `dap runners unregister HOST…` (GitLab and the host's config.toml) and `dap runners prune`

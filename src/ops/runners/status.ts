@@ -5,8 +5,8 @@ import { isDapRunner, reconcile } from '../../core/runners/reconcile.js';
 import type { GitlabRunner, HostObservation, StatusReport } from '../../core/runners/reconcile.js';
 import type { GitlabRunners } from '../../adapters/gitlab/runners.js';
 import { connectHost } from './context.js';
-import { failureText } from './register.js';
-import type { RunnersOpsContext } from './register.js';
+import { failureText } from './each-host.js';
+import type { RunnersOpsContext } from './each-host.js';
 import { readHostConfig } from './host-config.js';
 
 // `dap runners status`: read every host's config.toml (no lock: reading only) and GitLab's
