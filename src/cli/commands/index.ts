@@ -10,9 +10,11 @@ import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as env } from './env.js';
 import { register as runners } from './runners.js';
+import { register as init } from './init.js';
+import { register as schema } from './schema.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
 export type Register = (program: Command, outcomes: Outcomes) => void;
 
-export const commands: Register[] = [validate, plan, generate, lint, run, track, sync, runs, env, runners];
+export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema];
