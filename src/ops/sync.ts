@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnavailableError, UsageError } from '../errors.js';
+import { ExitCode, UnavailableError, UsageError } from '../errors.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, describeLost, lostTotal, type ShipCounts } from '../tracking/shipper.js';
@@ -67,9 +67,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const roots = new Map<string, string | undefined>();
   const add = (file: string, root: string | undefined) => { if (!roots.has(file)) roots.set(file, root); };
   if (opts.pipeline) {
-    const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
+    const { fetchPipelineRuns } = await import('./pipeline-artifacts.js');
     const dest = path.resolve(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
-    const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
+    const fetched = await fetchPipelineRuns({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     // one job's archive is one tree (<dest>/job-<id>/): a journal never reaches into another job's files
     for (const f of findJournals(fetched)) add(f, path.join(dest, path.relative(dest, f).split(path.sep)[0]!));
   }
@@ -111,7 +111,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped' || r?.outcome === 'partial').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }
   const done = results.filter(Boolean);
-  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.outcome === 'partial' || r.rejected?.length) ? 1 : 0;
+  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.outcome === 'partial' || r.rejected?.length) ? ExitCode.failure : ExitCode.ok;
   const lost = done.reduce((sum, r) => sum + (r.counts ? lostTotal(r.counts) : 0), 0);
   if (lost) say(`dap sync: ${lost} item(s) in ${done.filter((r) => r.outcome === 'partial').length} journal(s) will never reach MLflow (see the reasons above); exit 1`);
   return { trackingUri: sink.uri, journals: done, exitCode };
@@ -133,7 +133,7 @@ function keepLocally(journals: string[], dest: string, say: (l: string) => void)
     if (path.resolve(file) !== path.resolve(target)) fs.copyFileSync(file, target);
   }
   say(`dap sync: no MLFLOW_TRACKING_URI: kept ${journals.length} run journal(s) in ${dest} (\`dap runs\` lists them; \`dap sync\` ships them once a server is set)`);
-  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: 0 };
+  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: ExitCode.ok };
 }
 
 async function shipOne(file: string, root: string | undefined, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {
