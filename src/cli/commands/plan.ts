@@ -18,11 +18,19 @@ export function register(program: Command): void {
         return;
       }
       const { formatTable } = await import('../format/table.js');
-      const rows = result.experiments.flatMap((e) =>
-        e.runs.map((r) => [e.spec.name, r.index, r.key, Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]),
-      );
-      process.stdout.write(formatTable(['experiment', { header: 'index', align: 'right' }, 'key', { header: 'params', maxWidth: 100 }], rows));
-      const runs = rows.length;
+      // a huge sweep: the first rows are shown, the rest summarised (--json lists them all)
+      const MAX_ROWS = 1000;
+      const rows: Array<Array<string | number>> = [];
+      let runs = 0;
+      for (const e of result.experiments) {
+        runs += e.runs.length;
+        for (const r of e.runs) {
+          if (rows.length >= MAX_ROWS) break;
+          rows.push([e.spec.name, r.index, r.key, Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]);
+        }
+      }
+      const table = formatTable(['experiment', { header: 'index', align: 'right' }, 'key', { header: 'params', maxWidth: 100 }], rows, { maxRows: MAX_ROWS, total: runs, moreHint: '`dap plan --json` lists every run' });
+      process.stdout.write(table);
       process.stdout.write(`${result.experiments.length} experiment${result.experiments.length === 1 ? '' : 's'}, ${runs} run${runs === 1 ? '' : 's'}\n`);
     });
 }

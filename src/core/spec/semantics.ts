@@ -4,7 +4,9 @@ import { canonicalJson } from '../plan/key.js';
 import { sampleSpace } from '../plan/random.js';
 import { offsetInside, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
-import { findTemplates, paramEnvName } from './template.js';
+import { findTemplates, paramEnvName, paramValueString } from './template.js';
+import { jobPathProblem } from './job-paths.js';
+import { paramValueProblem } from './mlflow-limits.js';
 import type { Distribution, Scalar } from './types.js';
 
 // Checks JSON Schema cannot express. They run on every readable file, even one with schema
@@ -34,7 +36,45 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
     ...envNameCollisions(sd, data),
     ...commandProblems(sd, data),
     ...inexactNumberProblems(sd),
+    ...jobPathProblems(sd, data),
+    ...paramValueProblems(sd, data),
   ];
+}
+
+/** artifacts.paths and metrics.files are read and uploaded by dap: only inside the job's directory. */
+function jobPathProblems(sd: SpecDocument, data: Obj): Problem[] {
+  const problems: Problem[] = [];
+  const check = (list: unknown, path: PathSegment[]) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((p, i) => {
+      const problem = typeof p === 'string' ? jobPathProblem(p) : undefined;
+      if (problem) problems.push(problemAt(sd, offsetOf(sd, [...path, i]), `${path.join('.')}[${i}]: ${problem}`));
+    });
+  };
+  if (isObj(data.artifacts)) check(data.artifacts.paths, ['artifacts', 'paths']);
+  if (isObj(data.metrics)) check(data.metrics.files, ['metrics', 'files']);
+  return problems;
+}
+
+/** Every value a run's params can take must fit MLflow's param limit, or every job would fail at its start. */
+function paramValueProblems(sd: SpecDocument, data: Obj): Problem[] {
+  const problems: Problem[] = [];
+  const check = (name: string, value: unknown, path: PathSegment[]) => {
+    if (!isScalar(value)) return;
+    const problem = paramValueProblem(paramValueString(value));
+    if (problem) problems.push(problemAt(sd, offsetOf(sd, path), `parameter "${name}": ${problem}; pass long values in a file instead`));
+  };
+  const each = (obj: unknown, path: PathSegment[]) => { if (isObj(obj)) for (const [k, v] of Object.entries(obj)) check(k, v, [...path, k]); };
+  each(data.params, ['params']);
+  const sweep = isObj(data.sweep) ? data.sweep : {};
+  if (isObj(sweep.grid)) for (const [k, vs] of Object.entries(sweep.grid)) if (Array.isArray(vs)) vs.forEach((v, i) => check(k, v, ['sweep', 'grid', k, i]));
+  if (Array.isArray(sweep.list)) sweep.list.forEach((c, i) => each(c, ['sweep', 'list', i]));
+  if (isObj(sweep.random) && isObj(sweep.random.space)) {
+    for (const [k, dist] of Object.entries(sweep.random.space)) {
+      if (isObj(dist) && Array.isArray(dist.choice)) dist.choice.forEach((v, i) => check(k, v, ['sweep', 'random', 'space', k, 'choice', i]));
+    }
+  }
+  return problems;
 }
 
 /** Integers beyond 2^53 silently lose digits (and so change run keys): ask for a string instead. */
