@@ -40,6 +40,8 @@ export interface GenerateOptions {
   version?: string;
   /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
+  /** a `report` stage after the runs (dap report) */
+  report?: boolean;
 }
 
 export type FileStatus = 'written' | 'unchanged' | 'fresh' | 'stale' | 'missing';
@@ -151,7 +153,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   lap('plan');
 
   const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...selected].map(shellArg);
-  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : [])].map(shellArg), ...extra];
+  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : []), ...(opts.report ? ['--report'] : [])].map(shellArg), ...extra];
   const built = buildPipelines({
     plan,
     mode,
@@ -163,6 +165,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     out,
     checkArgs,
     childArgs: extra,
+    report: opts.report && mode !== 'child',
   });
 
   lap('build');
