@@ -72,7 +72,7 @@ export async function submitOp(o: SubmitOptions): Promise<SubmitResult> {
   // GitLab settings are checked before anything is committed, so a typo costs nothing
   const conn = o.wait === false && !(env.GITLAB_URL ?? env.CI_SERVER_URL) ? undefined : connect(o, env, remoteUrl);
 
-  const unrelated = (await repo.staged()).filter((f) => !OWNED_DIRS.some((d) => f.startsWith(`${d}/`)) && !f.startsWith('.gitlab-ci') && !f.startsWith('.dap/'));
+  const unrelated = (await repo.staged()).filter((f) => !OWNED_DIRS.some((d) => f.startsWith(`${d}/`)) && !f.startsWith('.gitlab-ci'));
   if (unrelated.length) {
     refuse(`unrelated files are staged: ${unrelated.slice(0, 5).join(', ')}${unrelated.length > 5 ? ` and ${unrelated.length - 5} more` : ''}`,
       'dap submit commits experiments/, environments/ and the generated pipeline only: commit those files yourself first, or unstage them (git restore --staged FILE)');

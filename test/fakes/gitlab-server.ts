@@ -25,6 +25,17 @@ export interface FakePipeline { id: number; jobs: FakeJob[]; bridges?: Array<{ i
 
 export interface FakeProject { id: number; path: string; pipelines: FakePipeline[] }
 
+/** A request as extra route modules see it (body read whole); the module answers and returns true, or returns false. */
+export interface FakeRequest {
+  method: string;
+  url: URL;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  token?: string;
+  jobToken?: string;
+}
+export type FakeRoute = (req: FakeRequest, res: http.ServerResponse) => boolean | Promise<boolean>;
+
 export interface FakeGitlab {
   url: string;
   requests: Array<{ method: string; path: string; auth?: string }>;
@@ -32,13 +43,20 @@ export interface FakeGitlab {
 }
 
 /** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number }): Promise<FakeGitlab> {
+/** routes: extra route modules (tried first, in order), e.g. test/fakes/gitlab-report-routes.ts. */
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; routes?: FakeRoute[] }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const token = header(req, 'private-token') ?? url.searchParams.get('private_token') ?? undefined;
     const jobToken = header(req, 'job-token') ?? url.searchParams.get('job_token') ?? undefined;
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, auth: token ? 'private' : jobToken ? 'job' : undefined });
+    if (opts.routes?.length) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const fr: FakeRequest = { method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks), token, jobToken };
+      for (const route of opts.routes) if (await route(fr, res)) return;
+    }
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));

@@ -26,7 +26,7 @@ export function safeUrl(url: string | undefined): string | undefined {
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    return u.toString().replace(/[()<>\s]/g, (c) => encodeURIComponent(c));
+    return u.toString().replace(/[()[\]<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   } catch {
     return undefined;
   }
