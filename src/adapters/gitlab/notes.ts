@@ -5,6 +5,10 @@ import type { GitlabApi } from './client.js';
 
 export type UpsertAction = 'created' | 'updated' | 'unchanged';
 
+/** Uploads get a new secret path each time: the same report re-uploaded is still the same report. */
+const sameReport = (a: string, b: string) => a.replace(UPLOAD_PATH, '/uploads/') === b.replace(UPLOAD_PATH, '/uploads/');
+const UPLOAD_PATH = /\/uploads\/[0-9a-f]{32}\//g;
+
 interface RawNote { id: number; body?: string; system?: boolean }
 interface RawCommitComment { note?: string }
 
@@ -15,14 +19,14 @@ export async function upsertMrNote(api: GitlabApi, project: string | number, iid
     const created = (await api.MergeRequestNotes.create(project, iid, body)) as unknown as RawNote;
     return { id: created.id, action: 'created' };
   }
-  if (mine.body === body) return { id: mine.id, action: 'unchanged' };
+  if (sameReport(mine.body!, body)) return { id: mine.id, action: 'unchanged' };
   await api.MergeRequestNotes.edit(project, iid, mine.id, { body });
   return { id: mine.id, action: 'updated' };
 }
 
 export async function postCommitComment(api: GitlabApi, project: string | number, sha: string, body: string): Promise<{ action: UpsertAction }> {
   const comments = (await api.Commits.allComments(project, sha, { perPage: 100 } as never)) as unknown as RawCommitComment[];
-  if (comments.some((c) => c.note === body)) return { action: 'unchanged' };
+  if (comments.some((c) => typeof c.note === 'string' && sameReport(c.note, body))) return { action: 'unchanged' };
   await api.Commits.createComment(project, sha, body);
   return { action: 'created' };
 }

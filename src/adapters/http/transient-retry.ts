@@ -36,7 +36,7 @@ export function retryTransient<T>(fn: () => Promise<T>, opts: TransientRetry): P
     randomize: true,
     shouldRetry: (e) => isTransient(e),
     onFailedAttempt: (e) => {
-      if (isTransient(e)) opts.onRetry?.({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, status: httpStatusOf(e), message: e.message });
+      if (isTransient(e) && e.retriesLeft > 0) opts.onRetry?.({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, status: httpStatusOf(e), message: e.message });
     },
   });
 }
