@@ -37,6 +37,14 @@ export interface SubmitResult {
 
 const OWNED_DIRS = ['experiments', 'environments'];
 
+/** DAP_SUBMIT_POLL_MS (default 3 s between looks), DAP_SUBMIT_FIND_TIMEOUT_MS (default 60 s) */
+function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${name}=${JSON.stringify(raw)} is not a number of milliseconds`, `unset it or set it to e.g. ${fallback}`);
+  return Number(raw);
+}
+
 function refuse(message: string, hint: string): never {
   throw new DapError(`dap submit: ${message}; nothing was committed`, { hint });
 }
@@ -116,8 +124,8 @@ export async function submitOp(o: SubmitOptions): Promise<SubmitResult> {
     say('GITLAB_URL is not set: not looking for the pipeline');
     return result;
   }
-  const follow = { conn, retry: publishRetryFromEnv(env), pollMs: o.pollMs ?? 3000, say };
-  const pipeline = await findPipeline(follow, sha, remoteBranch, o.findTimeoutMs ?? 60_000);
+  const follow = { conn, retry: publishRetryFromEnv(env), pollMs: o.pollMs ?? envMs(env, 'DAP_SUBMIT_POLL_MS', 3000), say };
+  const pipeline = await findPipeline(follow, sha, remoteBranch, o.findTimeoutMs ?? envMs(env, 'DAP_SUBMIT_FIND_TIMEOUT_MS', 60_000));
   say(`pipeline ${pipeline.id}: ${pipeline.webUrl ?? `${conn.host}/${conn.project}/-/pipelines/${pipeline.id}`}`);
   result.pipeline = { id: pipeline.id, url: pipeline.webUrl, status: pipeline.status };
   if (o.wait === false) return result;
