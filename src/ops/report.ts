@@ -50,7 +50,7 @@ export interface ReportResult {
   exitCode: number;
 }
 
-interface Context { subject: ReportSubject; pipelineId?: string; mrIid?: number; sha?: string }
+interface Context { subject: ReportSubject; pipelineId?: string; mrIid?: number; sha?: string; project?: string }
 
 async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Context> {
   const inJob = !o.local && !o.pipeline && !o.mr;
@@ -59,6 +59,8 @@ async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Contex
   let sha = inJob ? env.CI_COMMIT_SHA : undefined;
   let branch = inJob ? (env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME ?? env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME) : undefined;
   let target = o.target ?? (inJob ? env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME : undefined);
+  // a branch pipeline without an MR: compare with the default branch (unless this is it)
+  if (inJob && !target && env.CI_DEFAULT_BRANCH && env.CI_DEFAULT_BRANCH !== branch) target = env.CI_DEFAULT_BRANCH;
   let pipelineUrl = inJob ? env.CI_PIPELINE_URL : undefined;
   if (o.mr !== undefined) {
     if (!Number.isInteger(o.mr) || o.mr <= 0) throw new UsageError(`--mr ${o.mr}: not a merge request IID`, 'pass the number after ! in the merge request');
@@ -78,7 +80,7 @@ async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Contex
   if (pipelineId !== undefined && !/^\d+$/.test(pipelineId)) throw new UsageError(`--pipeline ${JSON.stringify(pipelineId)}: not a pipeline id`, 'pass the number GitLab shows for the pipeline');
   if (!o.local && !pipelineId) throw new UsageError('which pipeline?', 'pass --pipeline ID or --mr IID (inside a job CI_PIPELINE_ID is used), or --local for the runs in .dap/');
   const title = o.local ? `local runs${pipelineId ? ` (pipeline ${pipelineId})` : ''}` : `pipeline #${pipelineId}`;
-  return { subject: { title, pipelineId, pipelineUrl, branch, sha, targetBranch: target }, pipelineId, mrIid, sha };
+  return { subject: { title, pipelineId, pipelineUrl, branch, sha, targetBranch: target }, pipelineId, mrIid, sha, project: o.project };
 }
 
 async function rankings(root: string): Promise<ExperimentRanking[]> {
@@ -86,18 +88,19 @@ async function rankings(root: string): Promise<ExperimentRanking[]> {
   return specs.map((s) => ({ experiment: s.spec.tracking?.experiment ?? s.spec.name, primary: s.spec.metrics?.primary, goal: s.spec.metrics?.goal }));
 }
 
-async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context): Promise<ExperimentRuns[]> {
+async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context, say: (l: string) => void): Promise<ExperimentRuns[]> {
   const uri = o.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!uri) throw new UsageError('dap report needs the tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL), or use --local for the runs in .dap/');
   const source = new MlflowReportSource(createMlflowClient({ trackingUri: uri, env }), env.DAP_MLFLOW_UI_URL?.replace(/\/+$/, ''));
   const ranked = await rankings(o.root);
   if (!ranked.length) throw new DapError(`no experiment specs in ${path.join(o.root, 'experiments')}`, { hint: 'run dap report from the project (any subdirectory of its checkout)' });
   const target = ctx.subject.targetBranch;
+  const pipelines = [ctx.pipelineId!, ...(await childPipelines(env, ctx, say))];
   const out: ExperimentRuns[] = [];
   for (const r of ranked) {
     const id = await source.experimentId(r.experiment);
     if (!id) continue;
-    const runs = await source.pipelineRuns(id, ctx.pipelineId!);
+    const runs = (await Promise.all(pipelines.map((p) => source.pipelineRuns(id, p)))).flat();
     if (!runs.length) continue;
     const e: ExperimentRuns = { experiment: r.experiment, primary: r.primary, goals: {}, runs };
     if (!target) e.noBaseline = 'no target branch to compare with (not a merge request pipeline; pass --target BRANCH)';
@@ -117,6 +120,25 @@ async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context
     });
   }
   return out;
+}
+
+/**
+ * The runs of a parent pipeline carry its child pipelines' ids (each child job sees its own
+ * CI_PIPELINE_ID). Without GitLab to ask (local use), the pipeline id alone is searched.
+ */
+async function childPipelines(env: NodeJS.ProcessEnv, ctx: Context, say: (l: string) => void): Promise<string[]> {
+  if (!(env.GITLAB_URL ?? env.CI_SERVER_URL)) return [];
+  const { gitlabFromEnv } = await import('../adapters/gitlab/client.js');
+  const { childPipelineIds } = await import('../adapters/gitlab/pipelines.js');
+  const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
+  try {
+    const conn = gitlabFromEnv({ ...env, ...(token ? { GITLAB_TOKEN: token } : {}) }, ctx.project);
+    return (await childPipelineIds(conn.api, conn.project, Number(ctx.pipelineId))).map(String);
+  } catch (e) {
+    // e.g. a job token that cannot list bridges: the runs tagged with this pipeline still count
+    say(`dap report: warning: cannot list the child pipelines of ${ctx.pipelineId} (${(e as Error).message.split('\n')[0]}); reporting the runs tagged with ${ctx.pipelineId} only`);
+    return [];
+  }
 }
 
 function fromJournals(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context): ExperimentRuns[] {
@@ -142,7 +164,7 @@ export async function reportOp(o: ReportOptions): Promise<ReportResult> {
   const top = o.top ?? 10;
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top ${o.top}: must be a positive integer`);
   const ctx = await context(o, env);
-  const experiments = o.local ? fromJournals(o, env, ctx) : await fromMlflow(o, env, ctx);
+  const experiments = o.local ? fromJournals(o, env, ctx) : await fromMlflow(o, env, ctx, say);
   const report = buildReport({ subject: ctx.subject, experiments });
   const charts = reportCharts(report);
   const svgs = await renderAll(charts);

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
+import { parseDocument } from 'yaml';
+import { generateOp } from '../../src/ops/generate.js';
 import { runOp } from '../../src/ops/run-selected.js';
 import { REPORT_MARKER } from '../../src/core/report/markdown.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
@@ -42,14 +44,20 @@ describe('dap report on real MLflow runs of two branches', () => {
     git(repo.root, 'switch', '-q', '-c', 'faster');
     const spec = path.join(repo.root, SPEC);
     // 0.1 is on main too (same run keys); 0.2 is new; -1 makes the script refuse: two failed runs
-    fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('lr: [0.01, 0.03, 0.1]', 'lr: [0.1, 0.2, -1]'));
+    const doc = parseDocument(fs.readFileSync(spec, 'utf8'));
+    doc.setIn(['sweep', 'grid', 'lr'], [0.1, 0.2, -1]);
+    fs.writeFileSync(spec, doc.toString());
+    await generateOp({ root: repo.root });
     git(repo.root, 'commit', '-qam', 'faster learning rates');
     await runPipeline();
     const all = (await readBack(repo.experiment)).runs;
     branchRuns = all.filter((r) => r.tags['mlflow.source.git.branch'] === 'faster');
     mr.sha = git(repo.root, 'rev-parse', 'HEAD');
     mr.head_pipeline = Number(branchRuns[0]!.tags['dap.pipeline_id']);
-    const routes = reportRoutes({ projectId: 42, projectPath: 'ml/toy', tokens: { 'glpat-api': ['api'] }, mergeRequests: [mr] });
+    const routes = reportRoutes({
+      projectId: 42, projectPath: 'ml/toy', tokens: { 'glpat-api': ['api'] }, mergeRequests: [mr],
+      pipelines: [{ id: mr.head_pipeline, sha: mr.sha, ref: 'faster', states: [{ status: 'failed', jobs: [] }] }],
+    });
     state = routes.state;
     gitlab = await startFakeGitlab({ projects: [], tokens: [], routes: [routes.route] });
   }, 600_000);
@@ -100,8 +108,9 @@ describe('dap report on real MLflow runs of two branches', () => {
     let md = fs.readFileSync(path.join(repo.root, '.dap/report/report.md'), 'utf8');
     const ids = [...branchRuns, ...mainRuns].map((r) => [r.run_id, r.experiment_id, r.tags['dap.job_id']!] as const);
     for (const [run, exp] of ids) md = md.replaceAll(run, 'RUN_ID').replaceAll(`experiments/${exp}/`, 'experiments/EXP/');
-    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/jobs\/\d+/g, '/jobs/N').replace(/pipeline #?\d+/g, 'pipeline N')
-      .replace(/@ [0-9a-f]{12}/, '@ SHA').replace(/charts\/[a-z0-9-]+\.svg/g, 'charts/CHART.svg').replaceAll(MLFLOW_URI, 'MLFLOW');
+    md = md.replace(/charts\/[a-z0-9-]+\.svg/g, 'charts/CHART.svg');
+    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/jobs\/\d+/g, '/jobs/N').replace(/pipeline \\?#?\d+/g, 'pipeline N')
+      .replace(/@ [0-9a-f]{12}/, '@ SHA').replaceAll(MLFLOW_URI, 'MLFLOW');
     return expect(md).toMatchFileSnapshot('__snapshots__/report-mlflow.md');
   });
 
@@ -118,7 +127,7 @@ describe('dap report on real MLflow runs of two branches', () => {
       const boxes = await page.$$eval('figure svg', (svgs) => svgs.map((s) => { const b = s.getBoundingClientRect(); return { w: b.width, h: b.height, lines: s.querySelectorAll('.mark-line path').length, points: s.querySelectorAll('.mark-symbol path').length }; }));
       expect(boxes).toHaveLength(4); // val_loss and train_loss by step, val_loss by lr and by features
       for (const b of boxes) expect(b.w * b.h).toBeGreaterThan(100 * 100);
-      expect(boxes[0]!.lines).toBe(6); // one line per run (the failed ones logged nothing to draw? they are drawn if they logged)
+      expect(boxes[0]!.lines).toBe(4); // one line per run that logged val_loss (the two failed runs logged nothing)
       expect(await page.$$eval('tr.failed', (r) => r.length)).toBe(2);
       expect(await page.$$eval('tr.best', (r) => r.length)).toBe(1);
       const shot = path.join(repo.root, '.dap/report/screenshot.png');

@@ -27,6 +27,8 @@ export interface ReportRoutesOptions {
   mergeRequests?: Array<{ iid: number; source_branch: string; target_branch: string; sha: string; head_pipeline?: number }>;
   /** answers GET /pipelines?sha=: the pipeline GitLab made for a push (undefined: none yet) */
   pipelineForSha?: (sha: string, ref: string | null) => LivePipeline | undefined;
+  /** pipelines that exist from the start (e.g. a merge request's head pipeline) */
+  pipelines?: LivePipeline[];
   /** the next `times` requests matching method + path answer `status` */
   failures?: Array<{ method: string; path: RegExp; status: number; times: number }>;
 }
@@ -59,6 +61,8 @@ export function reportRoutes(o: ReportRoutesOptions): { route: FakeRoute; state:
     if (p.child) remember(p.child);
     return state.pipelines.get(p.id)!;
   };
+
+  for (const p of o.pipelines ?? []) remember(p);
 
   const route: FakeRoute = async (req: FakeRequest, res: http.ServerResponse) => {
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {

@@ -38,3 +38,15 @@ export async function pipelineSnapshot(api: GitlabApi, project: string | number,
   const pipeline = await showPipeline(api, project, id);
   return { pipeline, jobs: await listPipelineJobs(api, project, id) };
 }
+
+/** Ids of the pipelines this one triggered (and theirs): in GitLab a child's jobs see the child's own CI_PIPELINE_ID. */
+export async function childPipelineIds(api: GitlabApi, project: string | number, id: number, depth = 0): Promise<number[]> {
+  if (depth >= 3) return [];
+  const bridges = (await api.Jobs.allPipelineBridges(project, id, { perPage: 100 } as never)) as unknown as Array<{ downstream_pipeline?: { id: number } | null }>;
+  const out: number[] = [];
+  for (const b of bridges) {
+    const child = b.downstream_pipeline?.id;
+    if (child) out.push(child, ...(await childPipelineIds(api, project, child, depth + 1)));
+  }
+  return out;
+}

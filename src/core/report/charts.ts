@@ -78,7 +78,8 @@ export function reportCharts(report: Report, maxLines = 12): ChartSpec[] {
     const lines = drawable.slice(0, maxLines);
     for (const m of e.metrics) {
       const withMetric = lines.filter((r) => r.run.metrics[m]?.length);
-      if (withMetric.length) out.push(metricChart(e, m, withMetric, drawable.filter((r) => r.run.metrics[m]?.length).length));
+      // a metric logged once per run (a final value) has no curve to draw
+      if (withMetric.some((r) => r.run.metrics[m]!.length > 1)) out.push(metricChart(e, m, withMetric, drawable.filter((r) => r.run.metrics[m]?.length).length));
     }
     if (e.primary) {
       const finished = e.rows.filter((r) => r.run.status === 'FINISHED');

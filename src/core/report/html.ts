@@ -37,7 +37,7 @@ function section(report: Report, e: ExperimentReport, charts: ChartSpec[], svgs:
     out.push('<table><tr><th>metric</th><th>goal</th><th>this pipeline (best)</th><th>target (best)</th><th>Δ</th></tr>');
     for (const d of e.deltas) {
       const cls = d.better === undefined ? '' : d.better ? 'better' : 'worse';
-      const dir = d.delta > 0 ? '↑' : d.delta < 0 ? '↓' : '=';
+      const dir = d.delta > 0 ? '↑' : d.delta < 0 ? '↓' : '';
       out.push(`<tr><td>${esc(d.metric)}</td><td>${d.goal ?? '–'}</td><td>${formatNumber(d.current)}</td><td>${formatNumber(d.target)}</td><td class="${cls}">${formatSigned(d.delta)} ${dir}${cls ? ' ' + cls : ''}</td></tr>`);
     }
     out.push('</table>');

@@ -22,7 +22,8 @@ export const GITLAB_NOTE_LIMIT = 1_000_000;
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 function arrow(d: MetricDelta): string {
-  const dir = d.delta > 0 ? '↑' : d.delta < 0 ? '↓' : '=';
+  if (d.delta === 0) return '±0';
+  const dir = d.delta > 0 ? '↑' : '↓';
   const verdict = d.better === undefined ? '' : d.better ? ' better' : ' worse';
   return `${formatSigned(d.delta)} ${dir}${verdict}`;
 }

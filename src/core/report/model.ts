@@ -97,7 +97,7 @@ function splitParams(runs: ReportRun[]): { swept: string[]; fixed: Record<string
 function experimentReport(e: ExperimentRuns): ExperimentReport {
   const { goals, primary } = e;
   const all = e.runs.map((r) => rowOf(r, goals));
-  const failed = all.filter((r) => FAILED.has(r.run.status));
+  const failed = all.filter((r) => FAILED.has(r.run.status)).sort((a, b) => a.run.name.localeCompare(b.run.name));
   const ok = all.filter((r) => !FAILED.has(r.run.status));
   const metrics = [...new Set(all.flatMap((r) => Object.keys(r.stats)))].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
   let ranked: RunRow[] = [];
