@@ -85,11 +85,15 @@ describe('dap report on real MLflow runs of two branches', () => {
     expect(first.code).toBe(0);
     const notes = () => state.notes.get(4)!.filter((n) => n.body.includes(REPORT_MARKER));
     expect(notes()).toHaveLength(1);
-    const second = await report();
+    const same = await report();
+    expect(same.stderr).toMatch(/dap report: unchanged GitLab merge request !4/); // same runs, same report: no edit
+    const second = await report('--top', '2');
     expect(second.stderr).toMatch(/dap report: updated GitLab merge request !4/);
     expect(notes()).toHaveLength(1);
-    expect(state.uploads.length).toBe(8); // 4 charts, uploaded by each report
+    expect(notes()[0]!.body).toContain('Top 2 of 4 runs:');
+    expect(state.uploads.length).toBe(12); // 4 charts, uploaded by each report
 
+    await report(); // back to the default view for the checks below and the snapshot
     const body = notes()[0]!.body;
     // deltas against main's best, from the values MLflow holds
     const best = (runs: ReadbackRun[], key: string) => Math.min(...runs.filter((r) => r.status === 'FINISHED').flatMap((r) => r.history[key]!.map(([, v]) => Number(v))));

@@ -154,7 +154,7 @@ export function reportRoutes(o: ReportRoutesOptions): { route: FakeRoute; state:
       return json(201, full({ note }));
     }
     if (rest === 'uploads' && req.method === 'POST') {
-      const form = await new Response(req.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData().catch(() => undefined);
+      const form = await new Response(new Uint8Array(req.body), { headers: { 'content-type': String(req.headers['content-type']) } }).formData().catch(() => undefined);
       const file = form?.get('file');
       if (!file || typeof file === 'string') return json(400, { message: '400 Bad request - file is missing' });
       const secret = randomBytes(16).toString('hex');

@@ -25,6 +25,9 @@ export function chartId(experiment: string, what: string): string {
 function metricChart(e: ExperimentReport, metric: string, rows: RunRow[], total: number): ChartSpec {
   const values = rows.flatMap((r) => (r.run.metrics[metric] ?? []).filter(([, v]) => Number.isFinite(v)).map(([step, value]) => ({ run: r.run.name, step, value })));
   const note = rows.length < total ? ` (best ${rows.length} of ${total} runs)` : '';
+  // losses fall by orders of magnitude: on a linear axis everything after the first steps is flat
+  const ys = values.map((v) => v.value);
+  const log = ys.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) >= 100;
   return {
     id: chartId(e.experiment, `metric-${metric}`),
     experiment: e.experiment,
@@ -37,7 +40,7 @@ function metricChart(e: ExperimentReport, metric: string, rows: RunRow[], total:
       mark: { type: 'line', point: values.length <= 400 },
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'step' },
-        y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: log ? `${metric} (log scale)` : metric, scale: log ? { type: 'log' } : { zero: false } },
         color: { field: 'run', type: 'nominal', title: 'run', sort: rows.map((r) => r.run.name) },
       },
     },
@@ -62,8 +65,8 @@ function paramChart(e: ExperimentReport, primary: string, param: string, rows: R
       data: { values },
       mark: { type: 'point', filled: true, size: 70 },
       encoding: {
-        x: { field: 'param', type: numeric ? 'quantitative' : 'nominal', title: param, ...(numeric ? { scale: { zero: false } } : {}) },
-        y: { field: 'value', type: 'quantitative', title: primary, scale: { zero: false } },
+        x: { field: 'param', type: numeric ? 'quantitative' : 'nominal', title: param, ...(numeric ? { scale: { zero: false, padding: 16 } } : {}) },
+        y: { field: 'value', type: 'quantitative', title: primary, scale: { zero: false, padding: 16 } },
         tooltip: [{ field: 'run' }, { field: 'param', title: param }, { field: 'value', title: primary }],
       },
     },
