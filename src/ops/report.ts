@@ -88,14 +88,14 @@ async function rankings(root: string): Promise<ExperimentRanking[]> {
   return specs.map((s) => ({ experiment: s.spec.tracking?.experiment ?? s.spec.name, primary: s.spec.metrics?.primary, goal: s.spec.metrics?.goal }));
 }
 
-async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context, say: (l: string) => void): Promise<ExperimentRuns[]> {
+async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context, say: (l: string) => void, localRun: boolean): Promise<ExperimentRuns[]> {
   const uri = o.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!uri) throw new UsageError('dap report needs the tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL), or use --local for the runs in .dap/');
   const source = new MlflowReportSource(createMlflowClient({ trackingUri: uri, env }), env.DAP_MLFLOW_UI_URL?.replace(/\/+$/, ''));
   const ranked = await rankings(o.root);
   if (!ranked.length) throw new DapError(`no experiment specs in ${path.join(o.root, 'experiments')}`, { hint: 'run dap report from the project (any subdirectory of its checkout)' });
   const target = ctx.subject.targetBranch;
-  const pipelines = [ctx.pipelineId!, ...(await childPipelines(env, ctx, say))];
+  const pipelines = [ctx.pipelineId!, ...(localRun ? [] : await childPipelines(env, ctx, say))];
   const out: ExperimentRuns[] = [];
   for (const r of ranked) {
     const id = await source.experimentId(r.experiment);
@@ -152,7 +152,7 @@ function fromJournals(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context): E
     .map((e): ExperimentRuns => ({
       experiment: e.experiment, primary: e.primary, runs: e.runs,
       goals: goalsOf(e, new Set(e.runs.flatMap((r) => Object.keys(r.metrics)))),
-      noBaseline: '--local compares nothing: the target branch\'s runs are in MLflow (run dap report --pipeline ID there)',
+      noBaseline: 'these are runs from the local journals; the target branch\'s runs are in MLflow (set MLFLOW_TRACKING_URI and use dap report --pipeline ID)',
     }));
   if (!out.length) throw new DapError(`no runs in ${dir}${pipeline ? ` for pipeline ${pipeline}` : ''}`, { hint: 'run `dap run --local` first' });
   return out;
@@ -163,8 +163,12 @@ export async function reportOp(o: ReportOptions): Promise<ReportResult> {
   const say = o.say ?? ((l: string) => process.stderr.write(l + '\n'));
   const top = o.top ?? 10;
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top ${o.top}: must be a positive integer`);
+  // a job of `dap run --local` (gitlab-ci-local): CI_SERVER_URL there is a placeholder, never post
+  // or ask it anything; without a tracking server the runs are in the journals
+  const localRun = env.DAP_LOCAL_RUN === '1';
+  const journals = o.local || (localRun && !(o.trackingUri ?? env.MLFLOW_TRACKING_URI));
   const ctx = await context(o, env);
-  const experiments = o.local ? fromJournals(o, env, ctx) : await fromMlflow(o, env, ctx, say);
+  const experiments = journals ? fromJournals(o, env, ctx) : await fromMlflow(o, env, ctx, say, localRun);
   const report = buildReport({ subject: ctx.subject, experiments });
   const charts = reportCharts(report);
   const svgs = await renderAll(charts);
@@ -181,7 +185,8 @@ export async function reportOp(o: ReportOptions): Promise<ReportResult> {
 
   let posted: Posted[] = [];
   let failures: string[] = [];
-  if (o.post ?? !o.local) {
+  if (localRun && o.post !== false) say('dap report: a local run (dap run --local): not posting; the report is in the job artifacts');
+  if (o.post ?? (!o.local && !localRun)) {
     ({ posted, failures } = await publishReport({
       env, project: o.project, report, charts, svgs, topN: top, mrIid: ctx.mrIid, sha: ctx.sha,
       githubPr: o.githubPr ?? (env.DAP_GITHUB_PR ? Number(env.DAP_GITHUB_PR) : undefined), retry: publishRetryFromEnv(env), say,

@@ -113,7 +113,7 @@ describe('dap report on real MLflow runs of two branches', () => {
     const ids = [...branchRuns, ...mainRuns].map((r) => [r.run_id, r.experiment_id, r.tags['dap.job_id']!] as const);
     for (const [run, exp] of ids) md = md.replaceAll(run, 'RUN_ID').replaceAll(`experiments/${exp}/`, 'experiments/EXP/');
     md = md.replace(/charts\/[a-z0-9-]+\.svg/g, 'charts/CHART.svg');
-    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/jobs\/\d+/g, '/jobs/N').replace(/pipeline \\?#?\d+/g, 'pipeline N')
+    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/(jobs|pipelines)\/\d+/g, '/$1/N').replace(/pipeline \\?#?\d+/g, 'pipeline N')
       .replace(/@ [0-9a-f]{12}/, '@ SHA').replaceAll(MLFLOW_URI, 'MLFLOW');
     return expect(md).toMatchFileSnapshot('__snapshots__/report-mlflow.md');
   });
