@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../adapters/exec/exec.js';
 import { exec as defaultExec } from '../adapters/exec/exec.js';
-import { generateOp, DEFAULT_OUT, type GenerateResult } from './generate.js';
+import { generateOp, DEFAULT_OUT, regenerateAsCommitted, type GenerateResult } from './generate.js';
 import { loadSpecs } from './load-specs.js';
 import { runLocalOp, type RunLocalResult } from './run-local.js';
 
@@ -38,7 +38,7 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
   let env = opts.env ?? process.env;
   if (opts.experiments.length === 0) {
     if (opts.generate !== false) {
-      generated = await generateOp({ root });
+      generated = await regenerateAsCommitted(root);
       for (const f of generated.files) if (f.status === 'written') notice(`updated ${f.path}; commit it so CI runs the same pipeline`);
     }
   } else {

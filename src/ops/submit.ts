@@ -1,12 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { Checkout, gitlabProjectOf } from '../adapters/git/repo.js';
 import { gitlabFromEnv, type GitlabConnection } from '../adapters/gitlab/client.js';
 import { publishRetryFromEnv } from '../adapters/http/transient-retry.js';
-import { generateArgsOf } from '../core/pipeline/check-args.js';
 import { DapError, ExitCode, UsageError } from '../errors.js';
-import { DEFAULT_OUT, generateOp, type GenerateResult } from './generate.js';
+import { regenerateAsCommitted } from './generate.js';
 import { findPipeline, followPipeline } from './pipeline-follow.js';
 
 // `dap submit`: regenerate and validate, commit specs + environments + the generated pipeline
@@ -49,15 +45,6 @@ function refuse(message: string, hint: string): never {
   throw new DapError(`dap submit: ${message}; nothing was committed`, { hint });
 }
 
-async function regenerate(root: string): Promise<GenerateResult> {
-  const committed = await readFile(path.join(root, DEFAULT_OUT), 'utf8').then((t) => parseYaml(t) as Record<string, unknown>, () => undefined);
-  const args = committed && typeof committed === 'object' ? generateArgsOf(committed) : undefined;
-  return generateOp({
-    root, mode: args?.static ? 'static' : 'parent', out: args?.out, report: args?.report, tracking: args?.tracking,
-    none: args?.none, limits: args?.limits, files: args?.files.length ? args.files : undefined,
-  });
-}
-
 function connect(o: SubmitOptions, env: NodeJS.ProcessEnv, remoteUrl: string): GitlabConnection {
   const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
   const project = o.project ?? env.DAP_GITLAB_PROJECT ?? gitlabProjectOf(remoteUrl);
@@ -91,7 +78,7 @@ export async function submitOp(o: SubmitOptions): Promise<SubmitResult> {
     if (behind > 0) refuse(`${branch} is ${behind} commit(s) behind ${remote}/${remoteBranch}`, `bring it up to date first: git pull --rebase ${remote} ${remoteBranch}`);
   }
 
-  const generated = await regenerate(o.root);
+  const generated = await regenerateAsCommitted(o.root);
   for (const w of generated.warnings) say(`dap: warning: ${w}`);
   const before = await repo.head();
   const stagedBefore = new Set(await repo.staged());

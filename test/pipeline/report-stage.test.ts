@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateArgsOf, shellWords } from '../../src/core/pipeline/check-args.js';
-import { generateOp } from '../../src/ops/generate.js';
+import { generateOp, regenerateAsCommitted } from '../../src/ops/generate.js';
 import { lintOp } from '../../src/ops/lint.js';
 import { tempRepo } from '../support/temp-repo.js';
 
@@ -43,6 +43,16 @@ describe('the report stage', () => {
     expect(doc.stages.at(-1)).toBe('report');
     expect(doc.dap_report.needs).toBeUndefined();
     expect(doc.dap_check.script).toEqual(['dap generate --check --static --report']);
+  });
+
+  it('regenerating as committed keeps the report stage and the mode (what dap submit and dap run --local do)', async () => {
+    const root = await project();
+    await generateOp({ root, mode: 'static', report: true, limits: { hierarchyJobs: 2000 } });
+    const before = readFileSync(path.join(root, '.gitlab-ci.yml'), 'utf8');
+    const again = await regenerateAsCommitted(root);
+    expect(again.files.map((f) => f.status)).toEqual(['unchanged']);
+    expect(again.mode).toBe('static');
+    expect(readFileSync(path.join(root, '.gitlab-ci.yml'), 'utf8')).toBe(before);
   });
 
   it("dap_check's words give back the arguments the pipeline was generated with", () => {
