@@ -100,7 +100,9 @@ async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context
   for (const r of ranked) {
     const id = await source.experimentId(r.experiment);
     if (!id) continue;
-    const runs = (await Promise.all(pipelines.map((p) => source.pipelineRuns(id, p)))).flat();
+    const sha = env.CI_COMMIT_SHA;
+    const ids = localRun && sha ? [...pipelines, ...(await source.pipelinesAfter(id, sha, ctx.pipelineId!))] : pipelines;
+    const runs = (await Promise.all(ids.map((p) => source.pipelineRuns(id, p)))).flat();
     if (!runs.length) continue;
     const e: ExperimentRuns = { experiment: r.experiment, primary: r.primary, goals: {}, runs };
     if (!target) e.noBaseline = 'no target branch to compare with (not a merge request pipeline; pass --target BRANCH)';
