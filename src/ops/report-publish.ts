@@ -42,7 +42,7 @@ function describe(e: unknown, host: string, what: string, tokenVar: string): str
 
 async function publishGitlab(o: PublishOptions, res: PublishResult): Promise<Record<string, string>> {
   const env = o.env;
-  const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
+  const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
   if (!token) {
     if (env.CI_JOB_TOKEN) res.failures.push(`GitLab: ${JOB_TOKEN_ONLY}`);
     else res.failures.push('GitLab: no token to post with: set DAP_GITLAB_TOKEN (a project access token with the api scope)');

@@ -66,7 +66,7 @@ async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Contex
     if (!Number.isInteger(o.mr) || o.mr <= 0) throw new UsageError(`--mr ${o.mr}: not a merge request IID`, 'pass the number after ! in the merge request');
     const { gitlabFromEnv, gitlabError } = await import('../adapters/gitlab/client.js');
     const { showMergeRequest } = await import('../adapters/gitlab/pipelines.js');
-    const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
+    const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
     const conn = gitlabFromEnv({ ...env, ...(token ? { GITLAB_TOKEN: token } : {}) }, o.project);
     const mr = await showMergeRequest(conn.api, conn.project, o.mr).catch((e: unknown) => { throw gitlabError(e, conn.host, `reading merge request !${o.mr}`); });
     pipelineId ??= mr.headPipeline ? String(mr.headPipeline.id) : undefined;
@@ -132,7 +132,7 @@ async function childPipelines(env: NodeJS.ProcessEnv, ctx: Context, say: (l: str
   if (!(env.GITLAB_URL ?? env.CI_SERVER_URL)) return [];
   const { gitlabFromEnv } = await import('../adapters/gitlab/client.js');
   const { childPipelineIds } = await import('../adapters/gitlab/pipelines.js');
-  const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
+  const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
   try {
     const conn = gitlabFromEnv({ ...env, ...(token ? { GITLAB_TOKEN: token } : {}) }, ctx.project);
     return (await childPipelineIds(conn.api, conn.project, Number(ctx.pipelineId))).map(String);

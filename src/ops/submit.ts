@@ -42,11 +42,11 @@ function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 function refuse(message: string, hint: string): never {
-  throw new DapError(`dap submit: ${message}; nothing was committed`, { hint });
+  throw new DapError(`${message}; nothing was committed`, { hint });
 }
 
 function connect(o: SubmitOptions, env: NodeJS.ProcessEnv, remoteUrl: string): GitlabConnection {
-  const token = env.DAP_GITLAB_TOKEN ?? env.GITLAB_TOKEN;
+  const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
   const project = o.project ?? env.DAP_GITLAB_PROJECT ?? gitlabProjectOf(remoteUrl);
   if (!project) throw new UsageError(`which GitLab project does ${remoteUrl} belong to?`, 'pass --project GROUP/NAME (or set DAP_GITLAB_PROJECT)');
   return gitlabFromEnv({ ...env, ...(token ? { GITLAB_TOKEN: token } : {}) }, project);
@@ -100,7 +100,7 @@ export async function submitOp(o: SubmitOptions): Promise<SubmitResult> {
       await repo.resetSoft(before);
       await repo.unstage(toCommit.filter((f) => !stagedBefore.has(f)));
     }
-    throw new DapError(`dap submit: ${remote} rejected the push of ${branch}; the commit was undone, nothing was committed:\n${refused.split('\n').slice(-6).map((l) => `  ${l}`).join('\n')}`, {
+    throw new DapError(`${remote} rejected the push of ${branch}; the commit was undone, nothing was committed:\n${refused.split('\n').slice(-6).map((l) => `  ${l}`).join('\n')}`, {
       hint: 'read the remote\'s message above (protected branch, hook, permissions), fix it and run dap submit again',
     });
   }

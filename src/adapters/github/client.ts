@@ -12,7 +12,7 @@ export function githubFromEnv(env: NodeJS.ProcessEnv): GithubRepo | undefined {
   if (!full) return undefined;
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
   if (!m) throw new UsageError(`DAP_GITHUB_REPOSITORY=${JSON.stringify(full)} is not owner/name`, 'set it to the GitHub repository, e.g. acme/models');
-  const token = env.DAP_GITHUB_TOKEN ?? env.GITHUB_TOKEN;
+  const token = env.DAP_GITHUB_TOKEN || env.GITHUB_TOKEN;
   if (!token) throw new UsageError('DAP_GITHUB_REPOSITORY is set but there is no GitHub token', 'set DAP_GITHUB_TOKEN (a token that can write pull-request comments and commit statuses) as a masked CI/CD variable');
   const apiUrl = (env.DAP_GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
   // no retries or throttling plugins here: callers wrap whole idempotent steps in retryTransient
