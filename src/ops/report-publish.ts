@@ -40,6 +40,19 @@ function describe(e: unknown, host: string, what: string, tokenVar: string): str
   return `${host} is unreachable while ${what}: ${(e as Error).message.split('\n')[0]}`;
 }
 
+/** One posting step: retried while transient, then recorded as a failure (undefined) instead of thrown. */
+function stepper(o: PublishOptions, res: PublishResult, name: string, host: string, tokenVar: string) {
+  const retry = { ...o.retry, onRetry: (r: { attempt: number; status?: number; message: string }) => o.say(`dap report: ${name} ${r.status ? `HTTP ${r.status}` : r.message}; retrying (attempt ${r.attempt + 1})`) };
+  return async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await retryTransient(fn, retry);
+    } catch (e) {
+      res.failures.push(`${name}: ${describe(e, host, what, tokenVar)}`);
+      return undefined;
+    }
+  };
+}
+
 async function publishGitlab(o: PublishOptions, res: PublishResult): Promise<Record<string, string>> {
   const env = o.env;
   const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
@@ -56,15 +69,7 @@ async function publishGitlab(o: PublishOptions, res: PublishResult): Promise<Rec
     return {};
   }
   const tokenVar = env.DAP_GITLAB_TOKEN ? 'DAP_GITLAB_TOKEN' : 'GITLAB_TOKEN';
-  const retry = { ...o.retry, onRetry: (r: { attempt: number; status?: number; message: string }) => o.say(`dap report: GitLab ${r.status ? `HTTP ${r.status}` : r.message}; retrying (attempt ${r.attempt + 1})`) };
-  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await retryTransient(fn, retry);
-    } catch (e) {
-      res.failures.push(`GitLab: ${describe(e, conn.host, what, tokenVar)}`);
-      return undefined;
-    }
-  };
+  const step = stepper(o, res, 'GitLab', conn.host, tokenVar);
   if (!o.mrIid && !o.sha) {
     res.failures.push('GitLab: no merge request and no commit to comment on (pass --mr IID, or run in a pipeline)');
     return {};
@@ -101,15 +106,7 @@ async function publishGithub(o: PublishOptions, res: PublishResult, images: Reco
   }
   if (!gh) return;
   const tokenVar = o.env.DAP_GITHUB_TOKEN ? 'DAP_GITHUB_TOKEN' : 'GITHUB_TOKEN';
-  const retry = { ...o.retry, onRetry: (r: { attempt: number; status?: number; message: string }) => o.say(`dap report: GitHub ${r.status ? `HTTP ${r.status}` : r.message}; retrying (attempt ${r.attempt + 1})`) };
-  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await retryTransient(fn, retry);
-    } catch (e) {
-      res.failures.push(`GitHub: ${describe(e, gh.apiUrl, what, tokenVar)}`);
-      return undefined;
-    }
-  };
+  const step = stepper(o, res, 'GitHub', gh.apiUrl, tokenVar);
   if (o.githubPr) {
     const { text } = fitMarkdown(o.report, { topN: o.topN, charts: o.charts, images }, GITHUB_COMMENT_LIMIT);
     const r = await step(`commenting on pull request #${o.githubPr}`, () => upsertPrComment(gh, o.githubPr!, REPORT_MARKER, text));
