@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DapError } from '../errors.js';
+import { DapError, formatProblem } from '../errors.js';
 import { packageRoot, projectLayout } from '../paths.js';
 import { planExperiments } from '../core/plan/index.js';
 import type { LoadedSpec } from '../core/spec/types.js';
@@ -141,7 +141,8 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   let t = performance.now();
   const lap = (phase: keyof typeof timings) => { const now = performance.now(); timings[phase] += now - t; t = now; };
 
-  let specs = await loadSpecs(root, opts.files?.map((f) => path.resolve(root, f)));
+  const specWarnings: string[] = [];
+  let specs = await loadSpecs(root, opts.files?.map((f) => path.resolve(root, f)), { onWarning: (w) => specWarnings.push(formatProblem({ ...w, frame: undefined }).replace(': warning: ', ': ')) });
   let changes: ChangeDecision[] | undefined;
   if (opts.changedSince) ({ kept: specs, changes } = await selectChanged(root, specs, opts.changedSince));
   if (opts.none) specs = [];
@@ -212,7 +213,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     experiments: specs.map((s) => s.spec.name),
     totalJobs: built.totalJobs,
     changes,
-    warnings: built.warnings,
+    warnings: [...specWarnings, ...built.warnings],
     ok: results.every((r) => r.status !== 'stale' && r.status !== 'missing'),
     timings,
   };
@@ -222,7 +223,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
  * Regenerates with the arguments the committed pipeline was generated with (its dap_check line):
  * `dap submit` and `dap run --local` must not drop --report, --static or a raised limit.
  */
-export async function regenerateAsCommitted(root: string): Promise<GenerateResult> {
+export async function regenerateAsCommitted(root: string, opts: { check?: boolean } = {}): Promise<GenerateResult> {
   const text = await readFile(path.join(root, DEFAULT_OUT), 'utf8').catch(() => undefined);
   let committed: unknown;
   try {
@@ -233,6 +234,6 @@ export async function regenerateAsCommitted(root: string): Promise<GenerateResul
   const args = committed && typeof committed === 'object' ? generateArgsOf(committed as Record<string, unknown>) : undefined;
   return generateOp({
     root, mode: args?.static ? 'static' : 'parent', out: args?.out, report: args?.report, tracking: args?.tracking,
-    none: args?.none, limits: args?.limits, files: args?.files.length ? args.files : undefined,
+    none: args?.none, limits: args?.limits, files: args?.files.length ? args.files : undefined, check: opts.check,
   });
 }

@@ -1,16 +1,7 @@
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 
-// The project a command works on: the git checkout around the working directory, so dap works
-// from any subdirectory; outside a checkout, the directory itself.
-
-export async function projectRoot(cwd: string): Promise<string> {
-  try {
-    return (await simpleGit({ baseDir: path.resolve(cwd) }).revparse(['--show-toplevel'])).trim();
-  } catch {
-    return path.resolve(cwd);
-  }
-}
+// The checkout `dap submit` commits in and pushes from.
 
 export interface Upstream { remote: string; branch: string }
 

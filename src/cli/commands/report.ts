@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { UsageError } from '../../errors.js';
 
 interface ReportFlags {
@@ -12,7 +13,7 @@ const positive = (flag: string, v: string | undefined): number | undefined => {
   return Number(v);
 };
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   program
     .command('report')
     .description("compare a pipeline's runs with the target branch (tables + charts) and post it to the merge request")
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .option('--top <n>', 'runs per experiment in the comment (the rest are in report.html)', '10')
     .option('--github-pr <number>', 'also comment on this GitHub pull request (DAP_GITHUB_REPOSITORY + DAP_GITHUB_TOKEN; default $DAP_GITHUB_PR)')
     .option('--tracking-uri <uri>', 'MLflow server (default: $MLFLOW_TRACKING_URI)')
-    .option('--root <dir>', 'project root (default: the git checkout around the working directory)')
+    .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Posting: GITLAB_URL (in a job CI_SERVER_URL) and DAP_GITLAB_TOKEN, a project access token with the
@@ -35,12 +36,12 @@ api scope (a job token cannot write notes). The note is found again by a hidden 
 in place. GitHub mirrors: DAP_GITHUB_REPOSITORY=owner/name, DAP_GITHUB_TOKEN, DAP_GITHUB_PR.
 Exit status: 0 report written (posting failures are warnings unless --strict), 1 no runs or
 --strict posting failure, 2 bad usage, 3 MLflow or GitLab unreachable.`)
-    .action(async (f: ReportFlags) => {
+    .action(outcomes.action(async (f: ReportFlags) => {
       if (f.local && f.mr) throw new UsageError('--local and --mr exclude each other', 'a merge request is reported from MLflow');
       const { reportOp } = await import('../../ops/report.js');
-      const { projectRoot } = await import('../../adapters/git/repo.js');
+      const { resolveRoot } = await import('../../paths.js');
       const result = await reportOp({
-        root: f.root ?? (await projectRoot(process.cwd())),
+        root: resolveRoot(f.root),
         pipeline: f.pipeline, mr: positive('--mr', f.mr), local: f.local, target: f.target, project: f.project, outDir: f.out,
         post: f.post === false ? false : undefined, strict: f.strict, top: positive('--top', f.top), githubPr: positive('--github-pr', f.githubPr),
         trackingUri: f.trackingUri,
@@ -51,6 +52,6 @@ Exit status: 0 report written (posting failures are warnings unless --strict), 1
       } else {
         process.stdout.write(`${result.outDir}/report.md\n${result.outDir}/report.html\n`);
       }
-      process.exitCode = result.exitCode;
-    });
+      return result.exitCode;
+    }));
 }
