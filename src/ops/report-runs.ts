@@ -65,16 +65,6 @@ export class MlflowReportSource {
     return this.load(await this.search(experimentId, `tags."dap.pipeline_id" = '${filterValue('pipeline id', pipelineId)}'`));
   }
 
-  /**
-   * Pipelines of `commit` numbered after `parent`: a local run's child pipelines (gitlab-ci-local,
-   * like GitLab, gives a child its own CI_PIPELINE_ID, and there is no API to ask which).
-   */
-  async pipelinesAfter(experimentId: string, commit: string, parent: string): Promise<string[]> {
-    const runs = await this.search(experimentId, `tags."mlflow.source.git.commit" = '${filterValue('commit', commit)}'`);
-    const ids = new Set(runs.map((r) => r.data.tags?.find((t) => t.key === 'dap.pipeline_id')?.value).filter((p): p is string => p !== undefined && /^\d+$/.test(p) && Number(p) > Number(parent)));
-    return [...ids];
-  }
-
   /** The runs of the newest pipeline on `branch` (other than `exceptPipeline`), and that pipeline's id. */
   async latestOnBranch(experimentId: string, branch: string, exceptPipeline?: string): Promise<{ pipelineId?: string; runs: ReportRun[] }> {
     const onBranch = await this.search(experimentId, `tags."mlflow.source.git.branch" = '${filterValue('branch', branch)}'`);

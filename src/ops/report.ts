@@ -54,10 +54,12 @@ interface Context { subject: ReportSubject; pipelineId?: string; mrIid?: number;
 
 async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Context> {
   const inJob = !o.local && !o.pipeline && !o.mr;
-  let pipelineId = o.pipeline ?? (o.local ? undefined : env.CI_PIPELINE_ID);
+  // a job of `dap run --local` is tagged with the local pipeline id dap drew, parent and children alike
+  const localRun = env.DAP_LOCAL_RUN === '1';
+  let pipelineId = o.pipeline ?? (o.local ? undefined : localRun ? (env.DAP_LOCAL_PIPELINE_ID ?? env.CI_PIPELINE_ID) : env.CI_PIPELINE_ID);
   let mrIid = o.mr ?? (inJob && env.CI_MERGE_REQUEST_IID ? Number(env.CI_MERGE_REQUEST_IID) : undefined);
-  let sha = inJob ? env.CI_COMMIT_SHA : undefined;
-  let branch = inJob ? (env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME ?? env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME) : undefined;
+  let sha = inJob ? (localRun ? env.DAP_GIT_COMMIT : env.CI_COMMIT_SHA) : undefined;
+  let branch = inJob ? (localRun ? env.DAP_GIT_BRANCH : (env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME ?? env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME)) : undefined;
   let target = o.target ?? (inJob ? env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME : undefined);
   // a branch pipeline without an MR: compare with the default branch (unless this is it)
   if (inJob && !target && env.CI_DEFAULT_BRANCH && env.CI_DEFAULT_BRANCH !== branch) target = env.CI_DEFAULT_BRANCH;
@@ -77,7 +79,8 @@ async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Contex
     mrIid = mr.iid;
     if (!pipelineId) throw new DapError(`merge request !${o.mr} has no pipeline yet`, { hint: 'push to its branch (dap submit), or pass --pipeline ID' });
   }
-  if (pipelineId !== undefined && !/^\d+$/.test(pipelineId)) throw new UsageError(`--pipeline ${JSON.stringify(pipelineId)}: not a pipeline id`, 'pass the number GitLab shows for the pipeline');
+  // GitLab's are numbers; `dap run --local` draws ids like 20261201T121500Z-3fa2c1
+  if (pipelineId !== undefined && !/^(\d+|\d{8}T\d{6}Z-[0-9a-f]{6,})$/.test(pipelineId)) throw new UsageError(`--pipeline ${JSON.stringify(pipelineId)}: not a pipeline id`, 'pass the number GitLab shows for the pipeline (or a local pipeline id from dap run --local)');
   if (!o.local && !pipelineId) throw new UsageError('which pipeline?', 'pass --pipeline ID or --mr IID (inside a job CI_PIPELINE_ID is used), or --local for the runs in .dap/');
   const title = o.local ? `local runs${pipelineId ? ` (pipeline ${pipelineId})` : ''}` : `pipeline #${pipelineId}`;
   return { subject: { title, pipelineId, pipelineUrl, branch, sha, targetBranch: target }, pipelineId, mrIid, sha, project: o.project };
@@ -100,9 +103,7 @@ async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context
   for (const r of ranked) {
     const id = await source.experimentId(r.experiment);
     if (!id) continue;
-    const sha = env.CI_COMMIT_SHA;
-    const ids = localRun && sha ? [...pipelines, ...(await source.pipelinesAfter(id, sha, ctx.pipelineId!))] : pipelines;
-    const runs = (await Promise.all(ids.map((p) => source.pipelineRuns(id, p)))).flat();
+    const runs = (await Promise.all(pipelines.map((p) => source.pipelineRuns(id, p)))).flat();
     if (!runs.length) continue;
     const e: ExperimentRuns = { experiment: r.experiment, primary: r.primary, goals: {}, runs };
     if (!target) e.noBaseline = 'no target branch to compare with (not a merge request pipeline; pass --target BRANCH)';
@@ -129,7 +130,7 @@ async function fromMlflow(o: ReportOptions, env: NodeJS.ProcessEnv, ctx: Context
  * CI_PIPELINE_ID). Without GitLab to ask (local use), the pipeline id alone is searched.
  */
 async function childPipelines(env: NodeJS.ProcessEnv, ctx: Context, say: (l: string) => void): Promise<string[]> {
-  if (!(env.GITLAB_URL ?? env.CI_SERVER_URL)) return [];
+  if (!(env.GITLAB_URL ?? env.CI_SERVER_URL) || !/^\d+$/.test(ctx.pipelineId!)) return [];
   const { gitlabFromEnv } = await import('../adapters/gitlab/client.js');
   const { childPipelineIds } = await import('../adapters/gitlab/pipelines.js');
   const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;

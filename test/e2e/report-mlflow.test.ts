@@ -26,7 +26,9 @@ describe('dap report on real MLflow runs of two branches', () => {
   let state: ReportRoutesState;
   let branchRuns: ReadbackRun[];
   let mainRuns: ReadbackRun[];
-  const mr = { iid: 4, source_branch: 'faster', target_branch: 'main', sha: '', head_pipeline: 0 };
+  // the MR's head pipeline is a GitLab one; the runs come from `dap run --local`, named by --pipeline
+  const mr = { iid: 4, source_branch: 'faster', target_branch: 'main', sha: '', head_pipeline: 77 };
+  let branchPipeline = '';
 
   const runPipeline = async () => {
     const log: string[] = [];
@@ -49,11 +51,10 @@ describe('dap report on real MLflow runs of two branches', () => {
     fs.writeFileSync(spec, doc.toString());
     await generateOp({ root: repo.root });
     git(repo.root, 'commit', '-qam', 'faster learning rates');
-    await runPipeline();
+    branchPipeline = (await runPipeline()).pipelineId;
     const all = (await readBack(repo.experiment)).runs;
     branchRuns = all.filter((r) => r.tags['mlflow.source.git.branch'] === 'faster');
     mr.sha = git(repo.root, 'rev-parse', 'HEAD');
-    mr.head_pipeline = Number(branchRuns[0]!.tags['dap.pipeline_id']);
     const routes = reportRoutes({
       projectId: 42, projectPath: 'ml/toy', tokens: { 'glpat-api': ['api'] }, mergeRequests: [mr],
       pipelines: [{ id: mr.head_pipeline, sha: mr.sha, ref: 'faster', states: [{ status: 'failed', jobs: [] }] }],
@@ -66,12 +67,13 @@ describe('dap report on real MLflow runs of two branches', () => {
     if (repo) fs.rmSync(repo.root, { recursive: true, force: true });
   });
 
-  const report = (...args: string[]) => dap(['report', '--mr', '4', '--project', 'ml/toy', ...args], {
+  const report = (...args: string[]) => dap(['report', '--mr', '4', '--pipeline', branchPipeline, '--project', 'ml/toy', ...args], {
     cwd: path.join(repo.root, 'experiments'), // works from a subdirectory
     env: { MLFLOW_TRACKING_URI: MLFLOW_URI, GITLAB_URL: gitlab.url, DAP_GITLAB_TOKEN: 'glpat-api' },
   });
 
   it('the runs: six on main, six on the branch of which two failed', () => {
+    expect(new Set(branchRuns.map((r) => r.tags['dap.pipeline_id']))).toEqual(new Set([branchPipeline]));
     expect(mainRuns).toHaveLength(6);
     expect(branchRuns).toHaveLength(6);
     expect(branchRuns.filter((r) => r.status === 'FAILED').map((r) => r.params.lr)).toEqual(['-1', '-1']);
@@ -113,7 +115,7 @@ describe('dap report on real MLflow runs of two branches', () => {
     const ids = [...branchRuns, ...mainRuns].map((r) => [r.run_id, r.experiment_id, r.tags['dap.job_id']!] as const);
     for (const [run, exp] of ids) md = md.replaceAll(run, 'RUN_ID').replaceAll(`experiments/${exp}/`, 'experiments/EXP/');
     md = md.replace(/charts\/[a-z0-9-]+\.svg/g, 'charts/CHART.svg');
-    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/(jobs|pipelines)\/\d+/g, '/$1/N').replace(/pipeline \\?#?\d+/g, 'pipeline N')
+    md = md.replaceAll(repo.experiment.replace(/[-_]/g, (c) => (c === '_' ? '\\_' : c)), 'EXPERIMENT').replace(/\/(jobs|pipelines)\/\d+/g, '/$1/N').replace(/pipeline \\?#?\d[0-9A-Za-z-]*/g, 'pipeline N')
       .replace(/@ [0-9a-f]{12}/, '@ SHA').replaceAll(MLFLOW_URI, 'MLFLOW');
     return expect(md).toMatchFileSnapshot('__snapshots__/report-mlflow.md');
   });
