@@ -71,8 +71,10 @@ async function context(o: ReportOptions, env: NodeJS.ProcessEnv): Promise<Contex
     const token = env.DAP_GITLAB_TOKEN || env.GITLAB_TOKEN;
     const conn = gitlabFromEnv({ ...env, ...(token ? { GITLAB_TOKEN: token } : {}) }, o.project);
     const mr = await showMergeRequest(conn.api, conn.project, o.mr).catch((e: unknown) => { throw gitlabError(e, conn.host, `reading merge request !${o.mr}`); });
-    pipelineId ??= mr.headPipeline ? String(mr.headPipeline.id) : undefined;
-    pipelineUrl ??= mr.headPipeline?.webUrl;
+    if (!pipelineId) {
+      pipelineId = mr.headPipeline ? String(mr.headPipeline.id) : undefined;
+      pipelineUrl ??= mr.headPipeline?.webUrl;
+    }
     sha = mr.sha;
     branch = mr.sourceBranch;
     target ??= mr.targetBranch;

@@ -76,7 +76,7 @@ function experimentSection(report: Report, e: ExperimentReport, o: MarkdownOptio
   out.push('');
   const target = report.subject.targetBranch;
   if (e.deltas.length && target) {
-    out.push(`Compared with the latest runs on \`${mdText(target, 60)}\`${e.baselinePipeline ? ` (pipeline ${mdText(e.baselinePipeline, 20)}, ${e.baselineRuns} run(s))` : ''}:`, '');
+    out.push(`Compared with the latest runs on \`${mdText(target, 60)}\`${e.baselinePipeline ? ` (pipeline ${mdText(e.baselinePipeline, 40)}, ${e.baselineRuns} run(s))` : ''}:`, '');
     out.push(...deltaTable(e, target));
   } else if (e.noBaseline) {
     out.push(`No deltas: ${mdText(e.noBaseline, 300)}.`, '');
