@@ -4,7 +4,7 @@
 import { DapError } from '../../errors.js';
 import type { Plan } from '../plan/types.js';
 import { emitYaml, headerComment, toPlainObject, type SpecSource } from './emit.js';
-import { experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
+import { DEFAULT_EXPIRE_IN, experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
 import type { Job, Limits, Mode, PipelineDoc } from './types.js';
 
 export interface BuildInput {
@@ -24,6 +24,8 @@ export interface BuildInput {
   childArgs?: string[];
   /** where dap_generate writes the child pipeline(s) in parent mode */
   childOut?: string;
+  /** add a `report` stage after the runs: dap report compares them and posts to the MR */
+  report?: boolean;
 }
 
 export interface BuiltFile {
@@ -45,6 +47,20 @@ export interface BuildResult {
 
 export const DEFAULT_CHILD_OUT = '.dap/child.yml';
 export const SYNC_JOB = 'dap_sync';
+export const REPORT_JOB = 'dap_report';
+const REPORT_STAGE = 'report';
+
+/** After the runs, whatever their outcome: the report is most useful when something failed. */
+function reportJob(after: string[]): Job {
+  return {
+    stage: REPORT_STAGE, image: '$DAP_IMAGE', retry: retryPolicy(), when: 'always',
+    ...(after.length ? { needs: after.map((job) => ({ job, artifacts: false })) } : {}),
+    script: ['dap report --out .dap/report'],
+    // MLflow unreachable (3) leaves the pipeline green; posting failures are warnings (exit 0)
+    allow_failure: { exit_codes: [3] },
+    artifacts: { paths: ['.dap/report/'], expire_in: DEFAULT_EXPIRE_IN, when: 'always' },
+  };
+}
 const SYNC_STAGE = 'sync';
 
 /** MR pipelines for MRs, branch pipelines otherwise, never both for the same push. */
@@ -188,10 +204,11 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
       trigger: { include: [{ artifact: file, job: 'dap_generate' }], strategy: 'depend' },
     });
   });
+  if (input.report) jobs.set(REPORT_JOB, reportJob(childFiles.map((_, i) => (childFiles.length === 1 ? 'dap_run' : `dap_run_${i + 1}`))));
   const doc: PipelineDoc = {
     workflow: { rules: branchAndMrRules() },
     variables: { DAP_IMAGE: dapImageDefault(input.version) },
-    stages: ['generate', 'run'],
+    stages: ['generate', 'run', ...(input.report ? [REPORT_STAGE] : [])],
     jobs,
   };
   const note = `Parent pipeline: dap_generate regenerates ${childFiles.join(', ')} from the specs; dap_run triggers it.`;
@@ -203,6 +220,11 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
   doc.jobs = new Map([['dap_check', checkJob(input.checkArgs)], ...doc.jobs]);
+  if (input.report) {
+    // stage order, no needs: GitLab caps needs, and a later stage already waits for every run
+    doc.jobs.set(REPORT_JOB, reportJob([]));
+    doc.stages = [...doc.stages, REPORT_STAGE];
+  }
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
   const bytes = Buffer.byteLength(text);
