@@ -10,6 +10,10 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // every command sees the user's config file (dap login) under the environment's own variables
+  program.hook('preAction', async (_p, cmd) => {
+    if (cmd.name() !== 'login') (await import('../ops/config-file.js')).applyUserConfig();
+  });
   for (const register of commands) register(program);
   return program;
 }

@@ -25,6 +25,10 @@ export interface FakePipeline { id: number; jobs: FakeJob[]; bridges?: Array<{ i
 
 export interface FakeProject { id: number; path: string; pipelines: FakePipeline[] }
 
+/** Extra routes composed onto the fake (one module per API area, e.g. gitlab-doctor-routes.ts). */
+export type FakeRoute = (req: http.IncomingMessage, url: URL, reply: FakeReply, auth: { token?: string; jobToken?: string; authed: boolean }) => boolean;
+export type FakeReply = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
 export interface FakeGitlab {
   url: string;
   requests: Array<{ method: string; path: string; auth?: string }>;
@@ -32,7 +36,7 @@ export interface FakeGitlab {
 }
 
 /** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number }): Promise<FakeGitlab> {
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; routes?: FakeRoute[] }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -43,8 +47,10 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    const authed = Boolean((token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken)));
+    // composed routes decide about auth themselves (some GitLab routes take a token in the body)
+    for (const route of opts.routes ?? []) if (route(req, url, json, { token, jobToken, authed })) return;
     if (req.method !== 'GET') return json(405, { message: '405 Method Not Allowed' });
-    const authed = (token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken));
     if (!authed) return json(401, { message: '401 Unauthorized' });
 
     const m = /^\/api\/v4\/projects\/([^/]+)\/(pipelines\/(\d+)\/(jobs|bridges)|jobs\/(\d+)\/artifacts)$/.exec(url.pathname);
