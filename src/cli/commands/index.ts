@@ -10,7 +10,8 @@ import { register as runs } from './runs.js';
 import { register as env } from './env.js';
 import { register as doctor } from './doctor.js';
 import { register as login } from './login.js';
+import { register as backup } from './backup.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
-export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env, doctor, login];
+export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env, doctor, login, backup];
