@@ -36,7 +36,7 @@ export interface FakeGitlab {
 }
 
 /** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; routes?: FakeRoute[] }): Promise<FakeGitlab> {
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; routes?: FakeRoute[]; port?: number }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -109,7 +109,7 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
     headers.link = links.join(', ');
     return json(200, slice, headers);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -57,7 +57,9 @@ export function parseManifest(text: string, file: string): { manifest?: Manifest
         problems.push(`${file}: files[${i}] needs a relative path (no ..), a size and a sha256`);
       }
     });
-    for (const db of m.databases ?? []) if (!m.files.some((f) => f.path === `postgres/${db}.dump`)) problems.push(`${file}: database ${db} has no postgres/${db}.dump entry`);
+    const named = (p: string) => m.files!.some((f) => f?.path === p);
+    if (!named('postgres/globals.sql')) problems.push(`${file}: no postgres/globals.sql entry (the roles)`);
+    for (const db of (Array.isArray(m.databases) ? m.databases : []).filter(safeName)) if (!named(`postgres/${db}.dump`)) problems.push(`${file}: database ${db} has no postgres/${db}.dump entry`);
   }
   return problems.length ? { problems } : { manifest: m as Manifest, problems };
 }

@@ -8,9 +8,10 @@ import { fail, pass, skip, warn, type Chain } from './runner.js';
 
 const LOGIN_HINT = 'run `dap login` (or set GITLAB_URL and GITLAB_TOKEN)';
 
-export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOpt?: string): Chain {
+/** `runners`: the runner checks, which need GitLab to answer and the token to work (run last). */
+export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOpt?: string, runners: Chain = []): Chain {
   const host = (env.GITLAB_URL ?? env.CI_SERVER_URL)?.replace(/\/+$/, '');
-  if (!host) return [{ check: 'gitlab.reachable', target: '(not configured)', run: async () => skip('no GitLab configured', LOGIN_HINT) }];
+  if (!host) return [{ check: 'gitlab.reachable', target: '(not configured)', run: async () => skip('no GitLab configured', LOGIN_HINT) }, ...runners];
   const target = redactUrl(host).replace(/\/+$/, '');
   const token = env.GITLAB_TOKEN;
   const project = projectOpt ?? env.GITLAB_PROJECT ?? env.CI_PROJECT_ID ?? env.CI_PROJECT_PATH;
@@ -49,13 +50,13 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
     },
   ];
   if (!project) {
-    chain.push({ check: 'gitlab.project', target, run: async () => skip('no project configured', 'pass --project, or `dap login --gitlab-project PATH`, or set GITLAB_PROJECT') });
-    return chain;
+    chain.push({ check: 'gitlab.project', target, independent: true, run: async () => skip('no project configured', 'pass --project, or `dap login --gitlab-project PATH`, or set GITLAB_PROJECT') });
+    return [...chain, ...runners];
   }
   const ptarget = `${target}/${project}`;
   chain.push(
     {
-      check: 'gitlab.project', target: ptarget,
+      check: 'gitlab.project', target: ptarget, independent: true,
       run: async () => {
         if (!api) return skip('no token to read the project with');
         info = await projectInfo(api, target, project);
@@ -67,7 +68,7 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
       run: async () => (!info ? skip('project not read') : info.jobsEnabled ? pass('CI/CD enabled') : fail('CI/CD is disabled for this project', 'enable it: Settings → General → Visibility → CI/CD')),
     },
     {
-      check: 'gitlab.registry', target: ptarget,
+      check: 'gitlab.registry', target: ptarget, independent: true,
       run: async (signal) => {
         if (!info) return skip('project not read');
         if (!info.registryEnabled || !info.registryPrefix) return fail('the container registry is disabled for this project', 'enable it (Settings → General → Visibility → Container registry); dap env push needs it');
@@ -83,5 +84,5 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
       },
     },
   );
-  return chain;
+  return [...chain, ...runners];
 }

@@ -47,7 +47,14 @@ export function hostChain(h: InventoryHost, env: NodeJS.ProcessEnv, timeoutMs: n
     return { result: status, detail: `${worst.usedPct}% of ${what} used on ${worst.mount}`, hint: status === 'pass' ? undefined : `free ${what} on ${worst.mount} (docker system prune, old backups, logs)` };
   };
   return [
-    { check: 'host.disk', target, run: () => usage('', 'disk space') },
+    {
+      check: 'host.ssh', target,
+      run: async () => {
+        const r = await run('uname -sr');
+        return { result: 'pass', detail: r.stdout.trim().slice(0, 80) || 'logged in' };
+      },
+    },
+    { check: 'host.disk', target, independent: true, run: () => usage('', 'disk space') },
     { check: 'host.inodes', target, independent: true, run: () => usage('i', 'inodes') },
     {
       check: 'host.docker', target, independent: true,

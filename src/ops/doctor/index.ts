@@ -62,8 +62,10 @@ export async function doctorOp(opts: DoctorOptions = {}): Promise<DoctorResult> 
   const inv = loadInventory(inventoryFile);
 
   const chains: Chain[] = [];
-  if (wanted('gitlab')) chains.push(gitlabChain(env, timeoutMs, opts.project));
-  if (wanted('runners') && inventoryFile) chains.push(runnersChain(env, timeoutMs, inv.runners, inventoryFile));
+  // the runner checks ask GitLab, so they run at the end of its chain (skipped when it is down)
+  const runners = wanted('runners') && inventoryFile ? runnersChain(env, timeoutMs, inv.runners, inventoryFile) : [];
+  if (wanted('gitlab')) chains.push(gitlabChain(env, timeoutMs, opts.project, runners));
+  else if (runners.length) chains.push(runners);
   if (wanted('mlflow')) chains.push(mlflowChain(env, timeoutMs));
   if (wanted('hosts')) for (const h of inv.hosts) chains.push(hostChain(h, env, timeoutMs));
   if (wanted('hosts') && inv.problems.length) {
