@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // every command sees the user's config file (dap login) under the environment's own variables
   program.hook('preAction', async (_p, cmd) => {
-    if (cmd.name() !== 'login') (await import('../ops/config-file.js')).applyUserConfig();
+    if (cmd.name() !== 'login') (await import('../ops/config-file.js')).applyUserConfig(cmd.name());
   });
   for (const register of commands) register(program);
   return program;

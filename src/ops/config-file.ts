@@ -40,8 +40,16 @@ export function resolveEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
   return config ? envWithConfig(env, config) : env;
 }
 
-/** Fills process.env from the config file (called once by the CLI before a command runs). */
-export function applyUserConfig(env: NodeJS.ProcessEnv = process.env): void {
+/** Commands whose children (training scripts, local CI jobs) inherit our environment. */
+const SPAWNING = new Set(['track', 'run']);
+
+/**
+ * Fills process.env from the config file (called once by the CLI before a command runs). The
+ * commands that run user code get no GitLab token from the file: their children do not need it.
+ * (They keep the MLflow credentials: a tracked script logs to the same run through MLFLOW_RUN_ID.)
+ */
+export function applyUserConfig(command: string, env: NodeJS.ProcessEnv = process.env): void {
   const resolved = resolveEnv(env);
+  if (SPAWNING.has(command) && resolved.GITLAB_TOKEN !== env.GITLAB_TOKEN) delete resolved.GITLAB_TOKEN;
   for (const [k, v] of Object.entries(resolved)) if (env[k] !== v && v !== undefined) env[k] = v;
 }

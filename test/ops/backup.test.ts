@@ -136,11 +136,12 @@ describe('backup and restore', () => {
     await expect(listEncrypted(enc, 'wrong passphrase!!')).rejects.toThrow(/wrong passphrase/);
     expect(fs.readdirSync(path.dirname(backupDir)).filter((n) => /^\d{8}T/.test(n))).toHaveLength(2);
 
+    fs.mkdirSync(path.join(path.dirname(backupDir), 'not-a-backup'));
     await new Promise((res) => setTimeout(res, 1100)); // backup names have a one-second resolution
     r = await cli(['backup', '--json'], { BACKUP_KEEP: '1' });
     expect(r.code, r.stderr).toBe(0);
     const kept = fs.readdirSync(path.dirname(backupDir)).filter((n) => /^\d{8}T/.test(n));
     expect(kept).toEqual([path.basename((JSON.parse(r.stdout) as { dir: string }).dir)]);
-    expect(fs.existsSync(path.join(stack.state, 'corrupted')), 'other directories are left alone').toBe(true);
+    expect(fs.existsSync(path.join(path.dirname(backupDir), 'not-a-backup')), 'other directories are left alone').toBe(true);
   }, 300_000);
 });

@@ -4,7 +4,7 @@
 import { redactUrl } from '../../adapters/http/index.js';
 import { TLS_WARN_DAYS } from '../../core/doctor/model.js';
 import { API_SCOPES, gitlabApi, projectInfo, tokenInfo, type ProjectInfo } from '../probes/gitlab.js';
-import { fail, pass, skip, warn, type Chain } from './runner.js';
+import { fail, networkCode, pass, skip, warn, type Chain } from './runner.js';
 
 const LOGIN_HINT = 'run `dap login` (or set GITLAB_URL and GITLAB_TOKEN)';
 
@@ -26,8 +26,7 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
         try {
           res = await fetch(`${host}/api/v4/metadata`, { headers: token ? { 'PRIVATE-TOKEN': token } : {}, signal });
         } catch (e) {
-          const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-          return fail(`cannot reach ${target} (${code})`, 'check the GitLab URL and the network; is GitLab up?');
+          return fail(`cannot reach ${target} (${networkCode(e)})`, 'check the GitLab URL and the network; is GitLab up?');
         }
         const text = await res.text();
         if (/text\/html/i.test(res.headers.get('content-type') ?? '')) return fail(`${target} answered an HTML page (HTTP ${res.status}), not GitLab's API`, 'use the GitLab base URL (https://gitlab.example.com)');
@@ -79,7 +78,7 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
           await res.arrayBuffer();
           return res.status === 200 || res.status === 401 ? pass(`${registry} answers (HTTP ${res.status})`) : fail(`${registry}/v2/ answered HTTP ${res.status}`, 'check the registry service on the GitLab host');
         } catch (e) {
-          return fail(`cannot reach the registry ${registry} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, 'check the registry service and its TLS certificate');
+          return fail(`cannot reach the registry ${registry} (${networkCode(e)})`, 'check the registry service and its TLS certificate');
         }
       },
     },

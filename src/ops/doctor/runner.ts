@@ -35,6 +35,21 @@ export function failure(e: unknown): Outcome {
   return fail(String(err?.message ?? e).split('\n')[0]!, err?.hint);
 }
 
+/** ECONNREFUSED, ENOTFOUND… out of fetch's "fetch failed" (the code sits in its cause, or in the cause's errors). */
+export function networkCode(e: unknown): string {
+  let cur: unknown = e;
+  let message = String((e as Error)?.message ?? e);
+  for (let i = 0; i < 4 && cur; i++) {
+    const o = cur as { code?: unknown; errors?: unknown[]; cause?: unknown; message?: unknown };
+    if (typeof o.message === 'string' && o.message) message = o.message;
+    if (typeof o.code === 'string') return o.code;
+    const inner = o.errors?.find((x) => typeof (x as { code?: unknown }).code === 'string') as { code: string } | undefined;
+    if (inner) return inner.code;
+    cur = o.cause;
+  }
+  return message;
+}
+
 async function runOne(c: Check, timeoutMs: number): Promise<CheckResult> {
   const ctrl = new AbortController();
   const started = Date.now();
