@@ -36,7 +36,8 @@ function url(raw: string, what: string): string {
 async function checkGitlab(host: string, token: string, project: string | undefined, timeoutMs: number): Promise<string> {
   const api = gitlabApi(host, token, timeoutMs);
   const t = await tokenInfo(api, host).catch((e: DapError) => {
-    throw new UnavailableError(`GitLab login failed: ${e.message}`, e.hint);
+    const hint = /refused the token/.test(e.message) ? `the token is wrong, expired or revoked: create one with the api scope at ${host}/-/user_settings/personal_access_tokens` : e.hint;
+    throw new UnavailableError(`GitLab login failed: ${e.message}`, hint);
   });
   if (!t.scopes.some((s) => API_SCOPES.includes(s))) {
     throw new DapError(`the GitLab token "${t.name}" has scopes ${t.scopes.join(', ') || '(none)'}; dap needs api or read_api`, {

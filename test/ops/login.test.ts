@@ -100,7 +100,7 @@ describe('dap login (non-interactive)', () => {
   }, 120_000);
 
   const bad: Array<{ name: string; args: () => string[]; input: string; code: number; message: RegExp; hint: RegExp }> = [
-    { name: 'a wrong GitLab token', args: () => ['--gitlab-url', gitlab.url, '--with-token'], input: 'glpat-nope\n', code: 3, message: /GitLab login failed: GitLab at .* refused the token .*HTTP 401/, hint: /GITLAB_TOKEN|token/ },
+    { name: 'a wrong GitLab token', args: () => ['--gitlab-url', gitlab.url, '--with-token'], input: 'glpat-nope\n', code: 3, message: /GitLab login failed: GitLab at .* refused the token .*HTTP 401/, hint: /wrong, expired or revoked.*personal_access_tokens/ },
     { name: 'a token without api scope', args: () => ['--gitlab-url', gitlab.url, '--with-token'], input: `${READONLY}\n`, code: 1, message: /has scopes read_repository; dap needs api or read_api/, hint: /personal_access_tokens/ },
     { name: 'an unreachable GitLab', args: () => ['--gitlab-url', `http://127.0.0.1:${deadPort}`, '--with-token'], input: `${TOKEN}\n`, code: 3, message: /unreachable.*ECONNREFUSED/, hint: /GITLAB_URL|network/ },
     { name: 'MLflow answering a login page', args: () => ['--mlflow-uri', htmlUri], input: '', code: 3, message: /answered an HTML page \(HTTP 200\), not MLflow's API/, hint: /proxy/ },

@@ -49,7 +49,7 @@ export async function tokenInfo(api: Api, host: string): Promise<TokenInfo> {
     const scopes = Array.isArray(t.scopes) ? t.scopes.filter((s): s is string => typeof s === 'string') : [];
     return { name: String(t.name ?? ''), scopes, expiresAt: t.expires_at ?? null };
   } catch (e) {
-    throw explain(e, host, 'checking the token');
+    throw explain(e, host, 'reading personal_access_tokens/self');
   }
 }
 
