@@ -65,6 +65,7 @@ export async function loginOp(input: LoginInput, opts: { env?: NodeJS.ProcessEnv
   const env = opts.env ?? process.env;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   if (!input.gitlabUrl && !input.mlflowUri) throw new UsageError('nothing to log in to', 'pass --gitlab-url and/or --mlflow-uri (or run dap login in a terminal to be asked)');
+  if (input.gitlabProject && !input.gitlabUrl) throw new UsageError('--gitlab-project needs --gitlab-url');
   if (input.mlflowPassword && !input.mlflowUsername) throw new UsageError('an MLflow password needs a username', 'pass --mlflow-username');
   if (input.mlflowUsername && !input.mlflowPassword) throw new UsageError(`no password for MLflow user ${input.mlflowUsername}`, 'give it on stdin with --mlflow-password-stdin (or answer the prompt)');
   const file = configPath(env);

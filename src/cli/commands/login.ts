@@ -67,8 +67,8 @@ Examples:
         if (o.withToken) input.gitlabToken = lines.shift();
         if (o.mlflowPasswordStdin) input.mlflowPassword = lines.shift();
         if (o.mlflowTokenStdin) input.mlflowToken = lines.shift();
-      } else if (process.stdin.isTTY && !o.gitlabUrl && !o.mlflowUri) {
-        await askAll(input);
+      } else if (process.stdin.isTTY) {
+        await askMissing(input, !o.gitlabUrl && !o.mlflowUri);
       } else if (!o.gitlabUrl && !o.mlflowUri) {
         throw new UsageError('not a terminal: nothing to ask', 'pass --gitlab-url … --with-token and/or --mlflow-uri … (see dap login --help)');
       } else if (o.gitlabUrl || o.mlflowUsername) {
@@ -80,25 +80,23 @@ Examples:
     });
 }
 
-async function askAll(input: import("../../ops/login.js").LoginInput): Promise<void> {
+/** Asks for what the flags did not give: everything when no flag was given, else only the secrets. */
+async function askMissing(input: import('../../ops/login.js').LoginInput, everything: boolean): Promise<void> {
   const { terminalPrompter } = await import('../prompt.js');
   const { loginStatus } = await import('../../ops/login.js');
   const known = Object.fromEntries(loginStatus().entries.map((e) => [e.key, e.value]));
   const p = terminalPrompter();
   try {
-    input.gitlabUrl = await p.ask('GitLab URL (blank to skip)', { default: known['gitlab.url'] });
+    if (everything) input.gitlabUrl = (await p.ask('GitLab URL (blank to skip)', { default: known['gitlab.url'] })) || undefined;
     if (input.gitlabUrl) {
       input.gitlabToken = await p.ask('GitLab token (api or read_api scope)', { secret: true });
-      input.gitlabProject = (await p.ask('GitLab project, group/name (optional)', { default: known['gitlab.project'] })) || undefined;
+      if (everything) input.gitlabProject = (await p.ask('GitLab project, group/name (optional)', { default: known['gitlab.project'] })) || undefined;
     }
-    input.mlflowUri = (await p.ask('MLflow tracking URI (blank to skip)', { default: known['mlflow.tracking_uri'] })) || undefined;
-    if (input.mlflowUri) {
-      input.mlflowUsername = (await p.ask('MLflow username (blank: none, or a token next)')) || undefined;
-      if (input.mlflowUsername) input.mlflowPassword = await p.ask('MLflow password', { secret: true });
-      else input.mlflowToken = (await p.ask('MLflow token (blank: none)', { secret: true })) || undefined;
-    }
+    if (everything) input.mlflowUri = (await p.ask('MLflow tracking URI (blank to skip)', { default: known['mlflow.tracking_uri'] })) || undefined;
+    if (input.mlflowUri && everything) input.mlflowUsername = (await p.ask('MLflow username (blank: none, or a token next)')) || undefined;
+    if (input.mlflowUri && input.mlflowUsername) input.mlflowPassword = await p.ask('MLflow password', { secret: true });
+    else if (input.mlflowUri && everything) input.mlflowToken = (await p.ask('MLflow token (blank: none)', { secret: true })) || undefined;
   } finally {
     p.close();
   }
-  if (!input.gitlabUrl) delete input.gitlabUrl;
 }
