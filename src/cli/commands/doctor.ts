@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { UsageError } from '../../errors.js';
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   program
     .command('doctor')
     .description('check that GitLab, the runners, MLflow (with its database and artifact store), the hosts and TLS are healthy')
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'per check', '20')
     .option('--strict', 'warnings fail too (exit 1)')
     .addHelpText('after', '\nExit status: 0 when no check failed (skipped checks are not configured), 1 when one did, 2 for a bad command line.\n')
-    .action(async (o: { json?: boolean; project?: string; inventory?: string; only?: string; timeout: string; strict?: boolean }) => {
+    .action(outcomes.action(async (o: { json?: boolean; project?: string; inventory?: string; only?: string; timeout: string; strict?: boolean }) => {
       const { doctorOp, GROUPS } = await import('../../ops/doctor/index.js');
       const seconds = Number(o.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new UsageError(`--timeout ${o.timeout} is not a number of seconds (0 < s <= 600)`);
@@ -29,6 +30,6 @@ export function register(program: Command): void {
         const s = result.summary;
         process.stdout.write(`\n${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped\n`);
       }
-      process.exitCode = result.exitCode;
-    });
+      return result.exitCode;
+    }));
 }

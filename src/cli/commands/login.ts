@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { UsageError } from '../../errors.js';
 
 interface LoginFlags {
@@ -19,7 +20,7 @@ async function readStdinLines(): Promise<string[]> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   program
     .command('login')
     .description('save GitLab and MLflow credentials for dap (checked against the live services first)')
@@ -44,7 +45,7 @@ Examples:
   echo "$TOKEN" | dap login --gitlab-url https://gitlab.example.com --with-token
   dap login --status
 `)
-    .action(async (o: LoginFlags) => {
+    .action(outcomes.action(async (o: LoginFlags) => {
       const { loginOp, loginStatus } = await import('../../ops/login.js');
       if (o.status) {
         const s = loginStatus();
@@ -77,7 +78,7 @@ Examples:
       const r = await loginOp(input);
       for (const line of r.checked) process.stderr.write(`✓ ${line}\n`);
       process.stdout.write(`saved to ${r.file} (mode 0600)\n`);
-    });
+    }));
 }
 
 /** Asks for what the flags did not give: everything when no flag was given, else only the secrets. */

@@ -3,9 +3,9 @@
 // known (known_hosts): the doctor never trusts a key on first use.
 
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { sshExec, type SshTarget } from '../../adapters/ssh/client.js';
-import { findKeyPair, knownHostKeys, readText, sshDir } from '../../adapters/ssh/files.js';
+import { findKeyPair, readText, sshFiles } from '../../adapters/ssh/files.js';
+import { knownHostKeys } from '../../core/env/known-hosts.js';
 import { clockSkewSeconds, fullest, parseDfUsage, parseEpoch } from '../../core/doctor/host-output.js';
 import { clockStatus, usageStatus, type CheckStatus } from '../../core/doctor/model.js';
 import type { InventoryHost } from '../../core/doctor/inventory.js';
@@ -14,14 +14,15 @@ import { fail, type Chain, type Outcome } from './runner.js';
 const DF = 'df -P -l -x tmpfs -x devtmpfs -x overlay -x squashfs -x nsfs';
 
 async function sshTarget(h: InventoryHost, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<SshTarget> {
-  const knownHosts = env.DAP_SSH_KNOWN_HOSTS ?? path.join(sshDir(), 'known_hosts');
+  const files = sshFiles(env);
+  const knownHosts = files.userKnownHosts;
   const pinned = knownHostKeys(await readText(knownHosts), h.address, h.port);
   if (!pinned.length) {
     throw Object.assign(new Error(`the SSH host key of ${h.address}:${h.port} is not in ${knownHosts}`), {
       hint: `verify and record it: ssh -p ${h.port} ${h.user}@${h.address} true`,
     });
   }
-  const key = await findKeyPair(env.DAP_SSH_IDENTITY);
+  const key = await findKeyPair(files, env.DAP_SSH_IDENTITY);
   return { host: h.address, port: h.port, username: h.user, privateKey: await fs.readFile(key.privateKeyFile), pinned, readyTimeoutMs: timeoutMs };
 }
 
