@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec/exec.js';
 import { listEncrypted } from '../../src/ops/backup/secrets.js';
-import { dap, repoRoot, requireBuilt, tmpDir, uniqueName } from '../tracking/helpers.js';
+import { dap, repoRoot, requireBuilt, uniqueName } from '../tracking/helpers.js';
 import { startDedicatedStack, type DedicatedStack } from './support/dedicated-stack.js';
 
 let stack: DedicatedStack;
@@ -25,7 +25,7 @@ const py = async (script: string, ...args: string[]) => {
 const snapshot = async () => {
   const back = JSON.parse(await py('test/tracking/readback.py', stack.mlflowUri, experiment)) as { runs: Array<Record<string, unknown>> };
   const runs = JSON.stringify(back.runs.sort((a, b) => String(a.run_id).localeCompare(String(b.run_id))));
-  return { runs, sums: await py('test/ops/support/artifact-sums.py', stack.mlflowUri, experiment, tmpDir('sums')), count: back.runs.length };
+  return { runs, sums: await py('test/ops/support/artifact-sums.py', stack.mlflowUri, experiment, fs.mkdtempSync(path.join(stack.state, 'sums-'))), count: back.runs.length };
 };
 const cli = (args: string[], extra: Record<string, string> = {}) => dap(args, { cwd: stack.state, env: { ...stack.env, ...extra } });
 const health = async () => fetch(`${stack.mlflowUri}/health`).then((r) => r.ok, () => false);
@@ -38,7 +38,7 @@ const copyBackup = (name: string) => {
 beforeAll(async () => {
   requireBuilt();
   stack = await startDedicatedStack('backup');
-  await py('test/ops/support/populate.py', stack.mlflowUri, experiment, tmpDir('populate'));
+  await py('test/ops/support/populate.py', stack.mlflowUri, experiment, fs.mkdtempSync(path.join(stack.state, 'populate-')));
   const s = await snapshot();
   expect(s.count).toBe(3);
   before = s;

@@ -3,6 +3,7 @@
 // then each service stopped in turn — exactly its checks fail, with a hint that says what to do,
 // and everything else still passes.
 
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/core/doctor/model.js';
 import { dap, requireBuilt, tmpDir } from '../tracking/helpers.js';
@@ -32,7 +33,10 @@ beforeAll(async () => {
   world = await startDoctorWorld();
   cwd = tmpDir('doctor');
 }, 400_000);
-afterAll(async () => { await world?.destroy(); }, 120_000);
+afterAll(async () => {
+  await world?.destroy();
+  if (cwd) fs.rmSync(cwd, { recursive: true, force: true });
+}, 120_000);
 
 describe('dap doctor', () => {
   it('all green against the real services: exit 0, every check passes', async () => {

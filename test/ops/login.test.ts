@@ -107,7 +107,7 @@ describe('dap login (non-interactive)', () => {
     { name: 'a wrong MLflow password', args: () => ['--mlflow-uri', proxyUri, '--mlflow-username', USER, '--mlflow-password-stdin'], input: 'wrong\n', code: 3, message: /MLflow refused the credentials \(HTTP 401\)/, hint: /username\/password/ },
     { name: 'an unreachable MLflow', args: () => ['--mlflow-uri', `http://127.0.0.1:${deadPort}`], input: '', code: 3, message: /cannot reach .*ECONNREFUSED/, hint: /server is up/ },
     { name: 'a URL that is not one', args: () => ['--mlflow-uri', 'mlflow.example.com'], input: '', code: 2, message: /is not a URL/, hint: /http/ },
-    { name: 'a token on argv instead of stdin', args: () => ['--gitlab-url', gitlab.url], input: '', code: 2, message: /secret must come from stdin/, hint: /--with-token/ },
+    { name: 'a GitLab URL without --with-token outside a terminal', args: () => ['--gitlab-url', gitlab.url], input: '', code: 2, message: /secret must come from stdin/, hint: /--with-token/ },
   ];
   let deadPort = 0;
   beforeAll(async () => { deadPort = await closedPort(); });
