@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench/generate (dap generate vs bare yaml stringify)"
 node bench/generate.mjs
+echo "== bench/track-silent (dap track -- true against a server that never answers, vs plain true)"
+node bench/track-silent.mjs
 echo "== bench/track (dap vs MLflow Python client vs raw HTTP ceiling)"
 make --no-print-directory services >/dev/null
 eval "$(bash scripts/services.sh env)"
@@ -12,3 +14,5 @@ bash bench/track.sh
 echo "== bench/env (no-op dap env build vs docker build; env up to first SSH exec)"
 eval "$(bash scripts/registry.sh env)"
 node bench/env.mjs
+echo "== bench/runners (dap runners register: 10 hosts vs 1 host)"
+npx vitest run --config bench/runners/vitest.config.ts

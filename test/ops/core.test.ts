@@ -1,11 +1,10 @@
-// The pure parts of dap doctor, dap login and backup: thresholds, host output parsers, the
-// inventory reading, the config file and the backup manifest.
+// The pure parts of dap doctor, dap login and backup: thresholds, host output parsers, the config
+// file and the backup manifest.
 
 import { describe, expect, it } from 'vitest';
 import { backupDirName, parseManifest, pruneList, safeRelativePath, verifyFiles, type Manifest } from '../../src/core/backup/manifest.js';
 import { describeConfig, envWithConfig, maskSecret, parseConfig, stringifyConfig } from '../../src/core/config.js';
 import { clockSkewSeconds, fullest, parseDfUsage, parseEpoch } from '../../src/core/doctor/host-output.js';
-import { readDoctorInventory } from '../../src/core/doctor/inventory.js';
 import { clockStatus, doctorExitCode, tlsStatus, usageStatus, type CheckResult } from '../../src/core/doctor/model.js';
 
 const r = (result: CheckResult['result']): CheckResult => ({ check: 'c', target: 't', result, detail: '' });
@@ -44,17 +43,6 @@ describe('host output', () => {
     expect(parseEpoch('1764590000.250000000\n')).toBe(1764590000250);
     // remote read at 10_500; we sent at 10_000 and got it at 10_400: midpoint 10_200 → +0.3 s
     expect(clockSkewSeconds(10_500, 10_000, 10_400)).toBeCloseTo(0.3);
-  });
-});
-
-describe('inventory (doctor reading)', () => {
-  it('hosts and runner names', () => {
-    const inv = readDoctorInventory('hosts:\n  - name: gpu1\n    address: 10.0.0.5\n    port: 2222\n    user: ops\nrunners:\n  - name: gpu1-docker\n    host: gpu1\n', 'inv.yaml');
-    expect(inv).toEqual({ hosts: [{ name: 'gpu1', address: '10.0.0.5', port: 2222, user: 'ops' }], runners: ['gpu1-docker'], problems: [] });
-  });
-  it('reports what it cannot read, with the place', () => {
-    expect(readDoctorInventory('hosts: [\n', 'inv.yaml').problems[0]).toMatch(/^inv\.yaml:\d+:\d+: /);
-    expect(readDoctorInventory('hosts:\n  - name: x\n    port: 99999\n', 'inv.yaml').problems).toEqual(['inv.yaml: hosts[0] needs name, address and a valid port']);
   });
 });
 

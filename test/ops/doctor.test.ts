@@ -48,7 +48,7 @@ describe('dap doctor', () => {
     expect(detail('mlflow.version')).toMatch(/^MLflow \d+\.\d+/);
     expect(detail('gitlab.token')).toContain('scopes api');
     expect(detail('tls')).toMatch(/^(89|90) days left/);
-    expect(detail('runners')).toMatch(/gpu1-docker: online/);
+    expect(detail('runners')).toMatch(/dap\/gpu1: online/);
     expect(detail('host.docker')).toMatch(/^Docker \d+/);
   }, 120_000);
 
@@ -92,7 +92,7 @@ describe('dap doctor', () => {
       const { json } = await doctor({}, ['--only', 'gitlab,runners']);
       const runners = json.results.find((r) => r.check === 'runners')!;
       expect(runners.result).toBe('fail');
-      expect(runners.detail).toMatch(/gpu1-docker: offline \(last contact 60 min ago\)/);
+      expect(runners.detail).toMatch(/dap\/gpu1: offline \(last contact 60 min ago\)/);
       expect(runners.detail).toMatch(/orphaned .*old-box/);
     } finally {
       world.gitlab.state.runners.splice(1);

@@ -8,7 +8,10 @@ import { findKeyPair, readText, sshFiles } from '../../adapters/ssh/files.js';
 import { knownHostKeys } from '../../core/env/known-hosts.js';
 import { clockSkewSeconds, fullest, parseDfUsage, parseEpoch } from '../../core/doctor/host-output.js';
 import { clockStatus, usageStatus, type CheckStatus } from '../../core/doctor/model.js';
-import type { InventoryHost } from '../../core/doctor/inventory.js';
+import type { RunnerHost } from '../../core/runners/inventory.js';
+
+/** What the doctor needs of an inventory host. */
+type InventoryHost = Pick<RunnerHost, 'name' | 'address' | 'port' | 'user' | 'identityFile'>;
 import { fail, type Chain, type Outcome } from './runner.js';
 
 const DF = 'df -P -l -x tmpfs -x devtmpfs -x overlay -x squashfs -x nsfs';
@@ -22,7 +25,8 @@ async function sshTarget(h: InventoryHost, env: NodeJS.ProcessEnv, timeoutMs: nu
       hint: `verify and record it: ssh -p ${h.port} ${h.user}@${h.address} true`,
     });
   }
-  const key = await findKeyPair(files, env.DAP_SSH_IDENTITY);
+  const identity = env.DAP_SSH_IDENTITY ?? h.identityFile?.replace(/^~(?=\/)/, env.HOME ?? '~');
+  const key = await findKeyPair(files, identity);
   return { host: h.address, port: h.port, username: h.user, privateKey: await fs.readFile(key.privateKeyFile), pinned, readyTimeoutMs: timeoutMs };
 }
 

@@ -1,11 +1,10 @@
 // `dap doctor`: which checks apply (from the resolved environment and the inventory), run them,
 // and the exit code. Every check lives in its own module of this directory.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { readDoctorInventory, type DoctorInventory } from '../../core/doctor/inventory.js';
+import type { RunnerHost } from '../../core/runners/inventory.js';
 import { doctorExitCode, summarize, type CheckResult } from '../../core/doctor/model.js';
-import { UsageError } from '../../errors.js';
+import { ProblemsError, UsageError } from '../../errors.js';
+import { findInventory, loadInventory } from '../runners/context.js';
 import { gitlabChain } from './gitlab.js';
 import { hostChain } from './hosts.js';
 import { journalChain } from './journal.js';
@@ -23,7 +22,7 @@ export interface DoctorOptions {
   /** per check, ms */
   timeoutMs?: number;
   project?: string;
-  /** infrastructure/runners.yaml (default: found upward from cwd, or $DAP_INVENTORY) */
+  /** infrastructure/runners.yaml, read with `dap runners`' parser (default: $DAP_INVENTORY, or found upward from cwd) */
   inventory?: string;
   only?: Group[];
   strict?: boolean;
@@ -32,25 +31,14 @@ export interface DoctorOptions {
 
 export interface DoctorResult { results: CheckResult[]; summary: ReturnType<typeof summarize>; exitCode: number; inventory?: string }
 
-export const INVENTORY_PATH = path.join('infrastructure', 'runners.yaml');
-
-function findInventory(cwd: string): string | undefined {
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const f = path.join(dir, INVENTORY_PATH);
-    if (fs.existsSync(f)) return f;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-function loadInventory(file: string | undefined): DoctorInventory {
-  if (!file) return { hosts: [], runners: [], problems: [] };
-  let text: string;
+/** The inventory of `dap runners` (infrastructure/runners.yaml); none is fine (no host or runner checks). */
+function inventoryFile(opts: DoctorOptions, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return findInventory(opts.inventory ?? env.DAP_INVENTORY, cwd);
   } catch (e) {
-    throw new UsageError(`cannot read the inventory ${file} (${(e as NodeJS.ErrnoException).code})`, 'pass --inventory FILE (infrastructure/runners.yaml)');
+    if (e instanceof UsageError && !opts.inventory && !env.DAP_INVENTORY) return undefined;
+    throw e;
   }
-  return readDoctorInventory(text, file);
 }
 
 export async function doctorOp(opts: DoctorOptions = {}): Promise<DoctorResult> {
@@ -58,22 +46,29 @@ export async function doctorOp(opts: DoctorOptions = {}): Promise<DoctorResult> 
   const cwd = opts.cwd ?? process.cwd();
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const wanted = (g: Group) => !opts.only?.length || opts.only.includes(g);
-  const inventoryFile = opts.inventory ? path.resolve(cwd, opts.inventory) : env.DAP_INVENTORY ? path.resolve(cwd, env.DAP_INVENTORY) : findInventory(cwd);
-  const inv = loadInventory(inventoryFile);
+  const file = inventoryFile(opts, env, cwd);
+  let hosts: RunnerHost[] = [];
+  let problem: string | undefined;
+  if (file) {
+    try {
+      hosts = await loadInventory(file, cwd);
+    } catch (e) {
+      if (!(e instanceof ProblemsError)) throw e;
+      problem = e.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('; ');
+    }
+  }
 
   const chains: Chain[] = [];
   // the runner checks ask GitLab, so they run at the end of its chain (skipped when it is down)
-  const runners = wanted('runners') && inventoryFile ? runnersChain(env, timeoutMs, inv.runners, inventoryFile) : [];
+  const runners = wanted('runners') && file && !problem ? runnersChain(env, timeoutMs, hosts.map((h) => h.description), file) : [];
   if (wanted('gitlab')) chains.push(gitlabChain(env, timeoutMs, opts.project, runners));
   else if (runners.length) chains.push(runners);
   if (wanted('mlflow')) chains.push(mlflowChain(env, timeoutMs));
-  if (wanted('hosts')) for (const h of inv.hosts) chains.push(hostChain(h, env, timeoutMs));
-  if (wanted('hosts') && inv.problems.length) {
-    chains.push([{ check: 'inventory', target: inventoryFile!, run: async () => ({ result: 'fail', detail: inv.problems.join('; '), hint: 'fix the inventory' }) }]);
-  }
+  if (wanted('hosts')) for (const h of hosts) chains.push(hostChain(h, env, timeoutMs));
+  if (problem) chains.push([{ check: 'inventory', target: file!, run: async () => ({ result: 'fail', detail: problem!, hint: 'fix the inventory (docs/runners.md)' }) }]);
   if (wanted('tls')) for (const t of tlsTargets([env.GITLAB_URL ?? env.CI_SERVER_URL, env.MLFLOW_TRACKING_URI], env.DAP_DOCTOR_TLS)) chains.push(tlsChain(t, timeoutMs));
   if (wanted('local')) chains.push(journalChain(env, cwd));
 
   const results = await runChains(chains, { timeoutMs, onResult: opts.onResult });
-  return { results, summary: summarize(results), exitCode: doctorExitCode(results, opts.strict), inventory: inventoryFile };
+  return { results, summary: summarize(results), exitCode: doctorExitCode(results, opts.strict), inventory: file };
 }

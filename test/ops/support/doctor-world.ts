@@ -71,7 +71,7 @@ export async function startDoctorWorld(): Promise<DoctorWorld> {
   const state: DoctorFakeState = {
     tokens: { [ADMIN_TOKEN]: { name: 'doctor', scopes: ['api'], expires_at: null, admin: true } },
     projects: [{ id: 7, path: PROJECT, registryPrefix: `127.0.0.1:${regPort}/${PROJECT}` }],
-    runners: [{ id: 11, description: 'gpu1-docker', contacted_at: new Date().toISOString() }],
+    runners: [{ id: 11, description: 'dap/gpu1', contacted_at: new Date().toISOString() }],
   };
   let fake: FakeGitlab | undefined;
   const glPort = await closedPort();
@@ -116,7 +116,8 @@ export async function startDoctorWorld(): Promise<DoctorWorld> {
   };
   await tls.start();
 
-  fs.writeFileSync(path.join(dir, 'runners.yaml'), `hosts:\n  - name: local\n    address: 127.0.0.1\n    port: ${sshPort}\n    user: ${user}\nrunners:\n  - name: gpu1-docker\n    host: local\n`);
+  // the inventory of `dap runners`: the host is also a runner, registered in GitLab as dap/<name>
+  fs.writeFileSync(path.join(dir, 'runners.yaml'), `hosts:\n  gpu1:\n    address: 127.0.0.1\n    port: ${sshPort}\n    user: ${user}\n`);
   fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
   const env = {
     GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN, GITLAB_PROJECT: PROJECT,
