@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec/exec.js';
 import { listEncrypted } from '../../src/ops/backup/secrets.js';
-import { dap, repoRoot, requireBuilt, uniqueName } from '../tracking/helpers.js';
+import { cliBin, repoRoot, requireBuilt, uniqueName } from '../tracking/helpers.js';
 import { startDedicatedStack, type DedicatedStack } from './support/dedicated-stack.js';
 
 let stack: DedicatedStack;
@@ -27,7 +27,11 @@ const snapshot = async () => {
   const runs = JSON.stringify(back.runs.sort((a, b) => String(a.run_id).localeCompare(String(b.run_id))));
   return { runs, sums: await py('test/ops/support/artifact-sums.py', stack.mlflowUri, experiment, fs.mkdtempSync(path.join(stack.state, 'sums-'))), count: back.runs.length };
 };
-const cli = (args: string[], extra: Record<string, string> = {}) => dap(args, { cwd: stack.state, env: { ...stack.env, ...extra } });
+/** The CLI with the stack's variables only (like the dap() helper) and room for a slow restore on a loaded machine. */
+const cli = (args: string[], extra: Record<string, string> = {}) => {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DAP_|CI_|MLFLOW_|GITLAB_)/.test(k)));
+  return exec(['node', cliBin, ...args], { cwd: stack.state, env: { ...base, ...stack.env, ...extra }, timeoutMs: 600_000 });
+};
 const health = async () => fetch(`${stack.mlflowUri}/health`).then((r) => r.ok, () => false);
 const copyBackup = (name: string) => {
   const dest = path.join(stack.state, name);
