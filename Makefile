@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DAP := node dist/cli/bin.js
 
-.PHONY: help deps build demo test test-unit services services-down bench clean
+.PHONY: help deps build demo test test-unit services services-down bench clean backup restore doctor
 
 help:
 	@echo "make demo           validate the example experiments, generate the pipeline, run it locally, show results"
@@ -12,6 +12,9 @@ help:
 	@echo "make services       start PostgreSQL, MinIO, MLflow, dockerd, registry on 127.0.0.1 (idempotent)"
 	@echo "make services-down  stop them"
 	@echo "make bench          run the benchmarks in bench/ (prints ratios against peers)"
+	@echo "make doctor         check the health of GitLab, runners, MLflow, hosts and TLS (dap doctor)"
+	@echo "make backup         back up Postgres and the object store (BACKUP_KEEP=N prunes, BACKUP_SECRETS=1 adds secrets)"
+	@echo "make restore BACKUP=dir  verify and restore a backup, restart MLflow, run dap doctor"
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-fund --no-audit
@@ -41,6 +44,16 @@ services-down:
 	@bash scripts/services.sh down
 	@bash scripts/registry.sh down
 	@bash scripts/docker.sh down
+
+doctor: build
+	$(DAP) doctor
+
+backup: build
+	$(DAP) backup $(if $(filter 1 yes true,$(BACKUP_SECRETS)),--with-secrets) $(if $(BACKUP_KEEP),--keep $(BACKUP_KEEP))
+
+restore: build
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup directory>" >&2; exit 2; }
+	$(DAP) restore --stop-services "$(BACKUP)"
 
 bench: build
 	bash scripts/bench.sh

@@ -23,6 +23,7 @@ const SERVICE_BACKED = [
   'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow,hostile-journal,hostile-track,server-answers}.test.ts',
   'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
   'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
+  'test/ops/{doctor,backup,login}.test.ts',
 ];
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real services for dap's tests and local use, all on 127.0.0.1:
 #   PostgreSQL 55432 · MinIO 59000 (console 59001, bucket mlflow) · MLflow 55000 (Postgres backend, artifacts via MinIO)
-# Usage: scripts/services.sh up|down|status|env [--with-secrets]|restart-mlflow|stop-mlflow|start-mlflow
+# Usage: scripts/services.sh up|down|status|env [--with-secrets]|restart-mlflow|stop-mlflow|start-mlflow|stop-pg|start-pg|stop-minio|start-minio
 # State, logs and generated credentials (secrets.env, mode 600) live in ${DAP_CACHE:-$HOME/.cache/dap}/services.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +22,9 @@ export DAP_MLFLOW_PYTHON=$VENV/bin/python
 export DAP_MINIO_ENDPOINT=http://127.0.0.1:$MINIO_PORT
 export DAP_MINIO_BUCKET=$MINIO_BUCKET
 export DAP_SERVICES_SECRETS=$SECRETS
+export DAP_SERVICES_STATE=$STATE
+export DAP_PG_PORT=$PG_PORT
+export DAP_MINIO_PORT=$MINIO_PORT
 EOV
   if [ "${1:-}" = --with-secrets ]; then
     ensure_secrets >/dev/null
@@ -47,6 +50,10 @@ case "$cmd" in
     mlflow_down ;;
   start-mlflow)
     ensure_secrets >/dev/null; mlflow_up ;;
+  stop-pg) pg_down ;;
+  start-pg) ensure_secrets >/dev/null; pg_up ;;
+  stop-minio) minio_down ;;
+  start-minio) ensure_secrets >/dev/null; minio_up ;;
   *)
-    echo "usage: scripts/services.sh up|down|status|env [--with-secrets]|restart-mlflow|stop-mlflow|start-mlflow" >&2; exit 2 ;;
+    echo "usage: scripts/services.sh up|down|status|env [--with-secrets]|restart-mlflow|stop-mlflow|start-mlflow|stop-pg|start-pg|stop-minio|start-minio" >&2; exit 2 ;;
 esac

@@ -2,14 +2,16 @@
 # Everything listens on 127.0.0.1; state lives under $DAP_CACHE/services; secrets never leave secrets.env.
 
 DAP_CACHE="${DAP_CACHE:-$HOME/.cache/dap}"
-STATE="$DAP_CACHE/services"
+# DAP_SERVICES_STATE and the DAP_*_PORT knobs run a whole separate stack (tests that stop or wipe
+# services start their own this way; the shared one on the default ports is never touched).
+STATE="${DAP_SERVICES_STATE:-$DAP_CACHE/services}"
 LOGS="$STATE/logs"
 RUN="$STATE/run"
 SECRETS="$STATE/secrets.env"
 
-PG_PORT=55432
-MINIO_PORT=59000
-MINIO_CONSOLE_PORT=59001
+PG_PORT=${DAP_PG_PORT:-55432}
+MINIO_PORT=${DAP_MINIO_PORT:-59000}
+MINIO_CONSOLE_PORT=${DAP_MINIO_CONSOLE_PORT:-59001}
 # DAP_MLFLOW_PORT runs an extra MLflow on another port (same Postgres and MinIO), e.g. for tests that restart it.
 MLFLOW_PORT=${DAP_MLFLOW_PORT:-55000}
 MINIO_BUCKET=mlflow

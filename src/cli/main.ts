@@ -11,6 +11,10 @@ export function buildProgram(outcomes = new Outcomes()): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // every command sees the user's config file (dap login) under the environment's own variables
+  program.hook('preAction', async (_p, cmd) => {
+    if (cmd.name() !== 'login') (await import('../ops/config-file.js')).applyUserConfig(cmd.name());
+  });
   for (const register of commands) register(program, outcomes);
   return program;
 }

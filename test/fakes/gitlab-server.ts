@@ -52,7 +52,7 @@ export interface FakeGitlab {
  * routes. listenHost: 127.0.0.1, or the gateway address of a docker test network. routes: extra route
  * modules tried first, in order (e.g. test/fakes/gitlab-report-routes.ts); they see the raw body.
  */
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; users?: FakeUser[]; listenHost?: string; routes?: FakeRoute[] }): Promise<FakeGitlab> {
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; users?: FakeUser[]; listenHost?: string; routes?: FakeRoute[]; port?: number }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
   const runners = new FakeRunnersApi(opts.users ?? [], opts.projects.map((p) => p.id));
   const server = http.createServer(async (req, res) => {
@@ -69,6 +69,7 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    const authed = Boolean((token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken)));
     const body = parseBody(req, raw);
     if (body === undefined) return json(400, { error: 'body is not valid JSON' });
     const reply = runners.handle(req.method ?? 'GET', url.pathname, url.searchParams, body, token);
@@ -79,7 +80,6 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
       return json(reply.status, reply.body, reply.headers);
     }
     if (req.method !== 'GET') return json(405, { message: '405 Method Not Allowed' });
-    const authed = (token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken));
     if (!authed) return json(401, { message: '401 Unauthorized' });
 
     const m = /^\/api\/v4\/projects\/([^/]+)\/(pipelines\/(\d+)\/(jobs|bridges)|jobs\/(\d+)\/artifacts)$/.exec(url.pathname);
@@ -142,7 +142,7 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
   }
   });
   const host = opts.listenHost ?? '127.0.0.1';
-  await new Promise<void>((r) => server.listen(0, host, () => r()));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, host, () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${port}`,

@@ -7,6 +7,10 @@ export interface ExecOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string | Buffer;
+  /** stream stdin from here instead (e.g. a file for pg_restore) */
+  stdin?: NodeJS.ReadableStream;
+  /** send stdout here instead of collecting it (binary output such as pg_dump's) */
+  stdout?: NodeJS.WritableStream;
   /** called with each chunk as it arrives (for streaming logs) */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
@@ -36,13 +40,18 @@ export const exec: Exec = (argv, opts = {}) =>
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs);
-    child.stdout.on('data', (c: Buffer) => { out.push(c); opts.onStdout?.(c); });
+    if (opts.stdout) child.stdout.pipe(opts.stdout, { end: false });
+    else child.stdout.on('data', (c: Buffer) => { out.push(c); opts.onStdout?.(c); });
     child.stderr.on('data', (c: Buffer) => { err.push(c); opts.onStderr?.(c); });
     child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
+    if (opts.stdin) {
+      opts.stdin.on('error', (e) => { child.kill('SIGTERM'); reject(e); });
+      child.stdin.on('error', () => undefined); // the child may exit before reading it all; its exit code says why
+      opts.stdin.pipe(child.stdin);
+    } else if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });

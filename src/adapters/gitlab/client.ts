@@ -15,7 +15,7 @@ export interface GitlabConnection {
 export function gitlabFromEnv(env: NodeJS.ProcessEnv, project?: string): GitlabConnection {
   const host = env.GITLAB_URL ?? env.CI_SERVER_URL;
   if (!host) throw new UsageError('no GitLab server configured', 'set GITLAB_URL (e.g. https://gitlab.example.com); inside a job CI_SERVER_URL is used');
-  const proj = project ?? env.CI_PROJECT_ID ?? env.CI_PROJECT_PATH;
+  const proj = project ?? env.GITLAB_PROJECT ?? env.CI_PROJECT_ID ?? env.CI_PROJECT_PATH;
   if (!proj) throw new UsageError('which GitLab project?', 'pass --project ID_OR_PATH (inside a job CI_PROJECT_ID is used)');
   let api: GitlabApi;
   if (env.GITLAB_TOKEN) api = new Gitlab({ host, token: env.GITLAB_TOKEN });

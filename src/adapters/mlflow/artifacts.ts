@@ -139,4 +139,13 @@ export class Artifacts {
     }
     return (await stat(localPath)).size;
   }
+
+  /** Deletes an artifact (file or directory) through the proxy (`mlflow server --serve-artifacts`). */
+  async delete(runIdOrUri: string, artifactPath: string): Promise<void> {
+    const root = await this.root(runIdOrUri);
+    await this.api.send(
+      { method: 'DELETE', path: `${ARTIFACTS_API}/artifacts/${encodePath(root)}/${encodePath(checkRelative(artifactPath))}` },
+      `delete of ${artifactPath}`,
+    );
+  }
 }
