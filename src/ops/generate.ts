@@ -12,7 +12,7 @@ import { buildPipelines, DEFAULT_CHILD_OUT } from '../core/pipeline/build.js';
 import { experimentsChanged, type ChangeDecision } from '../core/pipeline/changes.js';
 import type { ImagesLock } from '../core/pipeline/jobs.js';
 import { limitArgs } from '../core/pipeline/limits.js';
-import { shQuote } from '../core/pipeline/shell.js';
+import { shellArg } from '../core/pipeline/shell.js';
 import { defaultLimits, type Limits, type Mode } from '../core/pipeline/types.js';
 import { lintObject } from '../core/lint/index.js';
 import { gitlabSchemaValidator } from './lint.js';
@@ -88,7 +88,6 @@ export async function readImagesLock(root: string): Promise<ImagesLock> {
 }
 
 /** A word for the job scripts we generate: plain when obviously safe, single-quoted otherwise. */
-const shellArg = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shQuote(s));
 
 function relFiles(root: string, files: readonly string[] | undefined): string[] {
   return (files ?? []).map((f) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/'));

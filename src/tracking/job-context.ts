@@ -127,6 +127,10 @@ function lineageTags(
     'dap.runner_id': env.CI_RUNNER_ID,
     'dap.image': env.CI_JOB_IMAGE,
     'dap.image_digest': env.DAP_IMAGE_DIGEST,
+    // halving sweeps: which sweep (the parent pipeline), rung and bracket the run belongs to
+    'dap.sweep_pipeline_id': env.DAP_SWEEP_PIPELINE_ID,
+    'dap.rung': env.DAP_RUNG,
+    'dap.bracket': env.DAP_BRACKET,
   };
   // every attempt of a retried job leaves its own tag, without read-modify-write on the server
   if (env.CI_JOB_ID) tags[`dap.job_attempt.${env.CI_JOB_ID}`] = env.CI_JOB_URL ?? env.CI_JOB_ID;

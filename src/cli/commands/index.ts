@@ -8,7 +8,8 @@ import { register as track } from './track.js';
 import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as env } from './env.js';
+import { register as sweep } from './sweep.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
-export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env];
+export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env, sweep];
