@@ -39,6 +39,8 @@ export async function runLocalOp(opts: RunLocalOptions): Promise<RunLocalResult>
     PATH: `${binDir}${path.delimiter}${baseEnv.PATH ?? ''}`,
     DAP_JOURNAL_DIR: baseEnv.DAP_JOURNAL_DIR ?? journalDir,
     DAP_LOCAL_RUN: '1',
+    // gitlab-ci-local numbers pipelines per checkout: halving sweeps add this to tell runs apart
+    DAP_LOCAL_RUN_ID: baseEnv.DAP_LOCAL_RUN_ID ?? `${Date.now().toString(36)}${process.pid.toString(36)}`,
   };
   const { output } = await runGitlabCiLocal(
     {

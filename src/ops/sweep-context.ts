@@ -102,7 +102,7 @@ export async function sweepResults(ctx: SweepContext): Promise<SweepResults> {
     dirs.push(await fetchPipelineJournals({ pipelineId: ctx.env.CI_PIPELINE_ID!, env: ctx.env, dest, say: ctx.say }));
   }
   const records = journalSweepRuns(dirs, ctx.sweepId, ctx.primary);
-  return { records, source: `journals (${dirs.map((d) => path.relative(ctx.root, d) || '.').join(', ') || 'none found'})`, fromMlflow: false, outcomeOf: indexRecords(records) };
+  return { records, source: `journals (${dirs.map((d) => (d.startsWith(ctx.root + path.sep) ? path.relative(ctx.root, d) : d)).join(', ') || 'none found'})`, fromMlflow: false, outcomeOf: indexRecords(records) };
 }
 
 /** Connection trouble or a server error that outlived the client's retries. */

@@ -23,6 +23,8 @@ export interface WrittenChild { path: string; bracket: number; rung: number; run
 
 export interface SweepStepResult {
   experiment: string;
+  /** the metric runs are ranked by */
+  primary: string;
   sweepId: string;
   rung: number;
   source?: string;
@@ -68,7 +70,7 @@ export async function sweepOpenOp(opts: SweepStepOptions): Promise<SweepStepResu
   await parentRun(ctx);
   const runsOf = new Map(ctx.halving.brackets.map((b) => [b.bracket, { runs: ctx.exp.runs.filter((r) => r.index >= b.firstIndex && r.index < b.firstIndex + b.configs.length) }]));
   const children = await writeChildren(ctx, opts, 0, runsOf);
-  return { experiment: ctx.loaded.spec.name, sweepId: ctx.sweepId, rung: 0, selections: [], children };
+  return { experiment: ctx.loaded.spec.name, primary: ctx.primary, sweepId: ctx.sweepId, rung: 0, selections: [], children };
 }
 
 /** Replays every bracket that reaches `rung`; a rung with nothing to promote stops the sweep (parent run marked FAILED). */
@@ -111,7 +113,7 @@ export async function sweepSelectOp(opts: SweepStepOptions & { rung: number }): 
     return [bracket, { runs: r.runs, resumeFrom }];
   }));
   const children = await writeChildren(ctx, opts, opts.rung, runsOf);
-  return { experiment: ctx.loaded.spec.name, sweepId: ctx.sweepId, rung: opts.rung, source: results.source, selections, children };
+  return { experiment: ctx.loaded.spec.name, primary: ctx.primary, sweepId: ctx.sweepId, rung: opts.rung, source: results.source, selections, children };
 }
 
 export async function sweepCloseOp(opts: SweepStepOptions): Promise<SweepStepResult> {
@@ -137,7 +139,7 @@ export async function sweepCloseOp(opts: SweepStepOptions): Promise<SweepStepRes
     await logSweepResult(parent, { params, metric: ctx.primary, value: best.value, runKey: best.run.key, runId }, 'FINISHED');
   }
   return {
-    experiment: ctx.loaded.spec.name, sweepId: ctx.sweepId, rung: ctx.halving.levels - 1, source: results.source, selections: finals, children: [],
+    experiment: ctx.loaded.spec.name, primary: ctx.primary, sweepId: ctx.sweepId, rung: ctx.halving.levels - 1, source: results.source, selections: finals, children: [],
     best: { runKey: best.run.key, index: best.run.index, value: best.value, params: best.run.params },
   };
 }

@@ -72,12 +72,12 @@ async function print(r: SweepStepResult, json?: boolean): Promise<void> {
   for (const s of r.selections) {
     const promoted = new Set(s.promoted.map((p) => p.key));
     const rows = [
-      ...s.ranked.map((x, i) => [String(i + 1), `r${x.run.index}-${x.run.key.slice(0, 8)}`, fmt(x.value), promoted.has(x.run.key) ? 'promoted' : '']),
+      ...s.ranked.map((x, i) => [String(i + 1), `r${x.run.index}-${x.run.key.slice(0, 8)}`, fmt(x.value), !r.children.length ? (i === 0 ? 'best' : '') : promoted.has(x.run.key) ? 'promoted' : '']),
       ...s.excluded.map((x) => ['-', `r${x.run.index}-${x.run.key.slice(0, 8)}`, '', `never promoted: ${x.reason}`]),
     ];
     const what = r.children.length ? `promoting ${s.promoted.length} of ${s.runs.length}` : `ranking ${s.runs.length} run(s)`;
     out.push(`${r.experiment}${s.bracket ? ` bracket ${s.bracket}` : ''} rung ${s.rung} (results from ${r.source}): ${what}`);
-    out.push(formatTable(['#', 'run', { header: 'metric', align: 'right' }, 'decision'], rows).trimEnd());
+    out.push(formatTable(['#', 'run', { header: r.primary, align: 'right' }, 'decision'], rows).trimEnd());
   }
   for (const c of r.children) out.push(`written ${c.path}: rung ${c.rung}${c.bracket ? ` of bracket ${c.bracket}` : ''}, ${c.runs} run(s) at budget ${c.budget} (${c.bytes} bytes)`);
   if (r.best) out.push(`best: r${r.best.index}-${r.best.runKey.slice(0, 8)} ${fmt(r.best.value)} ${Object.entries(r.best.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);

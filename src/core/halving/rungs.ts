@@ -20,7 +20,7 @@ export interface BracketShape {
 /** Floating error of repeated multiplication must not drop a rung (1e-4 * 10^4 is 0.9999999999999999). */
 const EPS = 1e-9;
 
-/** Rungs of the first bracket: min, min·eta, min·eta², … while it stays ≤ max, plus max itself when eta does not land on it. */
+/** Rungs of the first bracket: min, min·eta, min·eta², … while it stays ≤ max (the last of them runs at max). */
 export function levelCount(min: number, max: number, eta: number): number {
   if (!(min > 0) || !(max > min) || !(eta >= 2)) return 1;
   let levels = 1;
