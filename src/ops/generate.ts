@@ -38,6 +38,8 @@ export interface GenerateOptions {
   images?: ImagesLock;
   /** default: dap's package version */
   version?: string;
+  /** static mode without the dap_check job (dap run --local of selected experiments) */
+  noCheck?: boolean;
   /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
 }
@@ -162,6 +164,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     out,
     checkArgs,
     childArgs: extra,
+    noCheck: opts.noCheck,
   });
 
   lap('build');

@@ -9,8 +9,21 @@ import { planExperiment } from '../../src/core/plan/index.js';
 import { loadSpecs } from '../../src/ops/load-specs.js';
 import { sweepSelectOp } from '../../src/ops/sweep.js';
 import type { PlannedRun } from '../../src/core/plan/types.js';
-import { DEAD_URI, dap, requireBuilt } from '../tracking/helpers.js';
+import { DEAD_URI, dap, requireBuilt, tmpDir } from '../tracking/helpers.js';
 import { tempRepo } from '../support/temp-repo.js';
+import { exec } from '../../src/adapters/exec/exec.js';
+import { startFakeGitlab } from '../fakes/gitlab-server.js';
+
+/** A job's artifacts archive as GitLab builds it: this one journal under .dap/journal/. */
+async function journalZip(journal: string): Promise<Buffer> {
+  const dir = tmpDir('halving-job');
+  fs.mkdirSync(path.join(dir, '.dap', 'journal'), { recursive: true });
+  fs.copyFileSync(journal, path.join(dir, '.dap', 'journal', path.basename(journal)));
+  const out = path.join(dir, 'artifacts.zip');
+  const r = await exec(['python3', '-c', 'import sys,zipfile,os\nos.chdir(sys.argv[2])\nz=zipfile.ZipFile(sys.argv[1],"w")\nfor f in sys.argv[3:]: z.write(f)\nz.close()', out, dir, `.dap/journal/${path.basename(journal)}`]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return fs.readFileSync(out);
+}
 
 const SPEC = `name: toy-halving
 environment: python
@@ -77,6 +90,26 @@ describe('dap sweep select from journals', () => {
     expect(child).not.toMatch(/'r[023578]-/);
     expect(child).toContain("DAP_SWEEP_PIPELINE_ID: \"77\"");
     expect(child).toMatch(/DAP_PARAM_EPOCHS='9'/);
+  }, 60_000);
+
+  it('in GitLab, reads the journals from the job artifacts of the parent pipeline\'s children (fake GitLab API, real gitbeaker)', async () => {
+    const files = fs.readdirSync(journals).filter((f) => f.endsWith('.jsonl')).map((f) => path.join(journals, f));
+    const jobs = await Promise.all(files.map(async (f, i) => ({ id: 5000 + i, name: `toy-halving: [r${i}]`, archive: await journalZip(f) })));
+    const gitlab = await startFakeGitlab({
+      tokens: [], jobTokens: ['job-token-1'],
+      projects: [{ id: 42, path: 'group/proj', pipelines: [
+        { id: 900, jobs: [{ id: 4000, name: 'toy-halving-sweep-open' }], bridges: [{ id: 4001, name: 'toy-halving-rung-0', downstream: 901 }] },
+        { id: 901, jobs },
+      ] }],
+    });
+    try {
+      const env = { MLFLOW_TRACKING_URI: DEAD_URI, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', CI_SERVER_URL: gitlab.url, CI_JOB_TOKEN: 'job-token-1', CI_PROJECT_ID: '42', CI_PIPELINE_ID: '900', DAP_JOURNAL_DIR: tmpDir('empty-journals') };
+      const r = await sweepSelectOp({ root, spec: 'toy-halving', sweepId: '77', rung: 1, env, say: () => {} });
+      expect(r.source).toMatch(/journals \(.*\.dap\/sync\/sweep-77\)/);
+      expect(r.selections[0]!.promoted.map((p) => p.index)).toEqual([4, 1, 6]);
+    } finally {
+      await gitlab.close();
+    }
   }, 60_000);
 
   it('refuses a rung number the sweep does not have', async () => {

@@ -51,8 +51,9 @@ export function halvingStages(levels: number): string[] {
   return out;
 }
 
-function dapJob(stage: string, words: string[], artifactDir?: string): Job {
-  const job: Job = { stage, image: '$DAP_IMAGE', retry: retryPolicy(), interruptible: true, script: [words.join(' ')] };
+/** A dap step; `writes` are the child files it produces, linted before a trigger includes them. */
+function dapJob(stage: string, words: string[], artifactDir?: string, writes: string[] = []): Job {
+  const job: Job = { stage, image: '$DAP_IMAGE', retry: retryPolicy(), interruptible: true, script: [words.join(' '), ...writes.map((f) => `dap lint ${f}`)] };
   if (artifactDir) job.artifacts = { paths: [`${artifactDir}/`], expire_in: '30 days' };
   return job;
 }
@@ -69,10 +70,11 @@ export function halvingParentJobs(input: HalvingJobsInput): HalvingJobs {
     const brackets = halving.brackets.length;
     levels = Math.max(levels, halving.levels);
     const spec = shellArg(exp.specFile);
-    jobs.push([names.open, dapJob(OPEN_STAGE, ['dap', 'sweep', 'open', spec, ...flags], dir)]);
+    const filesOf = (rung: number) => halving.brackets.filter((b) => rung < b.rungs.length).map((b) => rungFile(name, b.bracket, rung, brackets));
+    jobs.push([names.open, dapJob(OPEN_STAGE, ['dap', 'sweep', 'open', spec, ...flags], dir, filesOf(0))]);
     for (let rung = 0; rung < halving.levels; rung++) {
       const from = rung === 0 ? names.open : names.select(rung);
-      if (rung > 0) jobs.push([from, dapJob(selectStage(rung), ['dap', 'sweep', 'select', spec, '--rung', String(rung), ...flags], dir)]);
+      if (rung > 0) jobs.push([from, dapJob(selectStage(rung), ['dap', 'sweep', 'select', spec, '--rung', String(rung), ...flags], dir, filesOf(rung))]);
       halving.brackets.forEach((b) => {
         if (rung >= b.rungs.length) return;
         jobs.push([names.trigger(b.bracket, rung, brackets), {

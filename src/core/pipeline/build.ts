@@ -25,6 +25,8 @@ export interface BuildInput {
   childArgs?: string[];
   /** where dap_generate writes the child pipeline(s) in parent mode */
   childOut?: string;
+  /** static mode: leave out dap_check (a local run of a file that is not committed) */
+  noCheck?: boolean;
 }
 
 export interface BuiltFile {
@@ -215,7 +217,7 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
   const halving = halvingSection(input);
-  doc.jobs = new Map([['dap_check', checkJob(input.checkArgs)], ...doc.jobs, ...halving.jobs]);
+  doc.jobs = new Map([...(input.noCheck ? [] : [['dap_check', checkJob(input.checkArgs)] as [string, Job]]), ...doc.jobs, ...halving.jobs]);
   doc.stages = [...doc.stages, ...halving.stages];
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
