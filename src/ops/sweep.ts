@@ -102,7 +102,8 @@ export async function sweepSelectOp(opts: SweepStepOptions & { rung: number }): 
     throw new DapError(`${ctx.loaded.spec.name} has rungs 0..${ctx.halving.levels - 1}; select writes rungs 1..${ctx.halving.levels - 1}, not ${opts.rung}`);
   }
   const results = await sweepResults(ctx);
-  const parent = await parentRun(ctx);
+  // MLflow just failed to answer: do not wait for it a second time
+  const parent = results.fromMlflow ? await parentRun(ctx) : undefined;
   const replays = await replayAll(ctx, results, opts.rung, parent, false);
   const selections = [...replays.values()].map((r) => r.selections[opts.rung - 1]!);
   await link(ctx, results, parent, selections);
@@ -119,7 +120,8 @@ export async function sweepSelectOp(opts: SweepStepOptions & { rung: number }): 
 export async function sweepCloseOp(opts: SweepStepOptions): Promise<SweepStepResult> {
   const ctx = await sweepContext(opts);
   const results = await sweepResults(ctx);
-  const parent = await parentRun(ctx);
+  // MLflow just failed to answer: do not wait for it a second time
+  const parent = results.fromMlflow ? await parentRun(ctx) : undefined;
   const replays = await replayAll(ctx, results, 0, parent, true);
   const finals = [...replays].map(([bracket, r]) => {
     const rung = ctx.halving.brackets[bracket]!.rungs.length - 1;

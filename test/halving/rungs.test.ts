@@ -92,4 +92,24 @@ describe('selection', () => {
     expect((err as Error).message).toMatch(/rung 1 has no run to promote: none of its 3 run\(s\) finished with a val_loss: 0:\w{8} \(status FAILED\), 1:/);
     expect(bestOf(r1.selections, 'minimize')!.run.index).toBe(0);
   });
+
+  it('replays a later Hyperband bracket on its own configurations and budgets', () => {
+    const hb = halving({ samples: 27, brackets: 3 });
+    const hplan = planHalving(hb);
+    const hspec = specOf(hb);
+    const b = hplan.brackets[1]!;
+    const values = new Map<string, number>();
+    const outcomeOf = (bracket: number, rung: number, key: string): RunOutcome | undefined => {
+      expect(bracket).toBe(1);
+      if (!values.has(key)) values.set(key, values.size);
+      return { status: 'FINISHED', value: rung === 0 ? values.get(key)! : -values.get(key)! };
+    };
+    const r = replayBracket(hspec, hplan, 1, 2, outcomeOf, 'val_loss', 'minimize');
+    expect(b.rungs.map((x) => [x.configs, x.budget])).toEqual([[12, 3], [4, 9], [1, 27]]);
+    const first = r.selections[0]!.runs;
+    expect(first.map((x) => x.index)).toEqual(b.configs.map((_, i) => b.firstIndex + i));
+    // rung 0 promotes its first 4 (lowest values); rung 1 then prefers the highest of those
+    expect(r.selections[0]!.promoted.map((x) => x.index)).toEqual(first.slice(0, 4).map((x) => x.index));
+    expect(r.runs.map((x) => [x.index, x.params.epochs])).toEqual([[r.selections[1]!.ranked[0]!.run.index, 27]]);
+  });
 });
