@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 
 // src/paths.ts and dist/paths.js both sit one level below the package root.
@@ -11,8 +12,8 @@ export interface ProjectLayout {
   root: string;
   experimentsDir: string;
   environmentsDir: string;
-  /** local state: journals, local-run state, caches. Never committed. */
-  stateDir: string;
+  /** `<root>/.dap`: journals, local-run state. Never committed. */
+  dotDap: string;
 }
 
 export function projectLayout(root: string): ProjectLayout {
@@ -20,6 +21,11 @@ export function projectLayout(root: string): ProjectLayout {
     root,
     experimentsDir: path.join(root, 'experiments'),
     environmentsDir: path.join(root, 'environments'),
-    stateDir: path.join(root, '.dap'),
+    dotDap: path.join(root, '.dap'),
   };
+}
+
+/** dap's per-user cache (compiled schemas, the images' CLI layer): $DAP_CACHE, else ~/.cache/dap. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DAP_CACHE || path.join(env.HOME || os.homedir(), '.cache', 'dap');
 }

@@ -99,7 +99,8 @@ export async function sweepResults(ctx: SweepContext): Promise<SweepResults> {
   if (canGitlab && !ctx.env.DAP_LOCAL_RUN) {
     const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
     const dest = path.join(ctx.root, '.dap', 'sync', `sweep-${ctx.sweepId}`);
-    dirs.push(await fetchPipelineJournals({ pipelineId: ctx.env.CI_PIPELINE_ID!, env: ctx.env, dest, say: ctx.say }));
+    // only the journals: ranking needs no artifact files
+    dirs.push(await fetchPipelineJournals({ pipelineId: ctx.env.CI_PIPELINE_ID!, env: ctx.env, dest, say: ctx.say, alsoExtract: () => [] }));
   }
   const records = journalSweepRuns(dirs, ctx.sweepId, ctx.primary);
   return { records, source: `journals (${dirs.map((d) => (d.startsWith(ctx.root + path.sep) ? path.relative(ctx.root, d) : d)).join(', ') || 'none found'})`, fromMlflow: false, outcomeOf: indexRecords(records) };

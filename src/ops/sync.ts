@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnavailableError, UsageError } from '../errors.js';
+import { ExitCode, UnavailableError, UsageError } from '../errors.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
@@ -64,9 +64,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
 
   const files: string[] = [];
   if (opts.pipeline) {
-    const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
+    const { fetchPipelineRuns } = await import('./pipeline-artifacts.js');
     const dest = path.join(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
-    const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
+    const fetched = await fetchPipelineRuns({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
     files.push(...findJournals(fetched));
   }
   if (opts.fromArtifacts) files.push(...(await artifactJournals(cwd, opts.fromArtifacts, env, say)));
@@ -101,7 +101,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }
   const done = results.filter(Boolean);
-  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? 1 : 0;
+  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? ExitCode.failure : ExitCode.ok;
   return { trackingUri: sink.uri, journals: done, exitCode };
 }
 
@@ -121,7 +121,7 @@ function keepLocally(journals: string[], dest: string, say: (l: string) => void)
     if (path.resolve(file) !== path.resolve(target)) fs.copyFileSync(file, target);
   }
   say(`dap sync: no MLFLOW_TRACKING_URI: kept ${journals.length} run journal(s) in ${dest} (\`dap runs\` lists them; \`dap sync\` ships them once a server is set)`);
-  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: 0 };
+  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: ExitCode.ok };
 }
 
 async function shipOne(file: string, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {

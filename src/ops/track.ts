@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnavailableError, UsageError } from '../errors.js';
+import { ExitCode, UnavailableError, UsageError } from '../errors.js';
 import type { JournalEvent, RunStatus } from '../tracking/events.js';
 import { JournalWriter, journalFileName } from '../tracking/journal.js';
 import { cursorPath } from '../tracking/cursor.js';
@@ -108,7 +108,7 @@ export async function trackOp(opts: TrackOptions): Promise<TrackResult> {
   if (!shipped && ctx.trackingUri) {
     say(`dap track: the run is kept in ${writer.file}; ship it later with \`dap sync ${path.relative(ctx.workdir, ctx.journalDir) || '.'}\``);
   }
-  const finalCode = exitCode === 0 && ctx.requireTracking && !shipped ? 3 : exitCode;
+  const finalCode = exitCode === 0 && ctx.requireTracking && !shipped ? ExitCode.unavailable : exitCode;
   return { exitCode: finalCode, status, identity: ctx.identity, journal: writer.file, runId: live.runId, shipped, skipped: { ...warnings.counts } };
 }
 

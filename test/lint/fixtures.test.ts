@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { lintText } from '../../src/core/lint/index.js';
 import { createRequire } from 'node:module';
 import { compileGitlabSchema, compileGitlabSchemaWithSource, type SchemaValidator } from '../../src/core/lint/schema.js';
-import { loadStandalone } from '../../src/ops/lint.js';
+import { loadStandalone } from '../../src/ops/schema-cache.js';
 import { defaultLimits } from '../../src/core/pipeline/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,9 +1,9 @@
 // generateOp and `dap generate` on real temp projects (real git for --changed-since).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DapError } from '../../src/errors.js';
 import { generateOp } from '../../src/ops/generate.js';
 import { commitAll, tempRepo, writeFiles } from '../support/temp-repo.js';
@@ -31,8 +31,6 @@ function cli(root: string, args: string[]) {
     return { code: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
   }
 }
-
-beforeAll(() => { spawnSync('npx', ['tsc', '-p', repoRoot], { stdio: 'ignore' }) /* emits even when another file has a type error */; });
 
 describe('dap generate', () => {
   it('every mode writes a pipeline that dap lint accepts', async () => {

@@ -12,7 +12,7 @@ type Query = Record<string, string | number | boolean | undefined | ReadonlyArra
 export type BodySource = () => BodyInit | AsyncIterable<Uint8Array> | Promise<BodyInit | AsyncIterable<Uint8Array>>;
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** path relative to the base URL, or an absolute http(s) URL (e.g. a presigned storage URL) */
   path: string;
   query?: Query;

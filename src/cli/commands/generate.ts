@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { limitOptions, parseLimits } from './limit-options.js';
 
@@ -15,7 +16,7 @@ interface GenerateFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   const cmd = program
     .command('generate')
     .description('write the GitLab CI pipeline for the experiment specs (default: a parent pipeline that generates and triggers a child)')
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
     .option('--root <dir>', 'project root', '.')
     .option('--json', 'print the result as JSON');
-  limitOptions(cmd).action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
+  limitOptions(cmd).action(outcomes.action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
     if (flags.static && flags.child) throw new UsageError('--static and --child exclude each other', 'pick one mode');
     const { generateOp } = await import('../../ops/generate.js');
     const result = await generateOp({
@@ -61,6 +62,6 @@ export function register(program: Command): void {
       }
       process.stdout.write(`${result.experiments.length} experiment(s), ${result.totalJobs} jobs in the pipeline hierarchy\n`);
     }
-    process.exitCode = result.ok ? ExitCode.ok : ExitCode.failure;
-  });
+    return result.ok ? ExitCode.ok : ExitCode.failure;
+  }));
 }

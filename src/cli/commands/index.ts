@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { register as validate } from './validate.js';
 import { register as plan } from './plan.js';
 import { register as generate } from './generate.js';
@@ -12,4 +13,6 @@ import { register as sweep } from './sweep.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
-export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env, sweep];
+export type Register = (program: Command, outcomes: Outcomes) => void;
+
+export const commands: Register[] = [validate, plan, generate, lint, run, track, sync, runs, env, sweep];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { formatTable } from '../format/table.js';
 
@@ -11,7 +12,7 @@ interface RunFlags {
   concurrency?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   program
     .command('run')
     .description('run the generated pipeline on this machine with gitlab-ci-local (shell executor)')
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'do not stream job logs')
     .option('--json', 'print the job results as JSON')
     .addHelpText('after', '\nExit status: 0 when every job passed, 1 when a job failed.\nNeeds git and rsync (apt-get install -y rsync).')
-    .action(async (experiments: string[], flags: RunFlags) => {
+    .action(outcomes.action(async (experiments: string[], flags: RunFlags) => {
       if (!flags.local) throw new UsageError('dap run needs --local', 'in CI, push a commit: the generated .gitlab-ci.yml runs there');
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
@@ -48,6 +49,6 @@ export function register(program: Command): void {
         process.stdout.write(result.passed ? `pipeline passed (${result.jobs.length} jobs)\n` : `pipeline failed: ${failed.map((j) => j.name).join(', ')}\n`);
         for (const j of failed) if (j.failureTail.length) process.stdout.write(`\n${j.name}:\n${j.failureTail.map((l) => `  > ${l}`).join('\n')}\n`);
       }
-      process.exitCode = result.passed ? ExitCode.ok : ExitCode.failure;
-    });
+      return result.passed ? ExitCode.ok : ExitCode.failure;
+    }));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { limitOptions, parseLimits } from './limit-options.js';
 import type { SweepStepResult } from '../../ops/sweep.js';
 
@@ -16,40 +17,40 @@ function stepCommand(parent: Command, name: string, description: string): Comman
   return limitOptions(cmd);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   const sweep = program
     .command('sweep')
     .description('the steps of a halving (successive halving / Hyperband) sweep; the generated parent pipeline runs them')
     .addHelpText('after', '\nExit status: 0 done, 1 the sweep stopped (a rung with nothing to promote) or bad input, 2 bad command line.');
 
   stepCommand(sweep, 'open', "write rung 0's child pipeline(s) from the spec and open the sweep's MLflow parent run")
-    .action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
+    .action(outcomes.action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
       const { sweepOpenOp } = await import('../../ops/sweep.js');
-      print(await sweepOpenOp({ root: f.root, spec: experiment, sweepId: f.sweepId, tracking: f.tracking, limits: parseLimits(f) }), f.json);
-    });
+      await print(await sweepOpenOp({ root: f.root, spec: experiment, sweepId: f.sweepId, tracking: f.tracking, limits: parseLimits(f) }), f.json);
+    }));
 
   stepCommand(sweep, 'select', "rank rung N-1's runs by the primary metric (MLflow, or journals) and write rung N's child pipeline")
     .requiredOption('--rung <n>', 'the rung to write (1 … rungs-1)')
-    .action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
+    .action(outcomes.action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
       const { sweepSelectOp } = await import('../../ops/sweep.js');
-      print(await sweepSelectOp({ root: f.root, spec: experiment, sweepId: f.sweepId, tracking: f.tracking, limits: parseLimits(f), rung: Number(f.rung) }), f.json);
-    });
+      await print(await sweepSelectOp({ root: f.root, spec: experiment, sweepId: f.sweepId, tracking: f.tracking, limits: parseLimits(f), rung: Number(f.rung) }), f.json);
+    }));
 
   stepCommand(sweep, 'close', "rank the last rung and log the sweep's best configuration on its MLflow parent run")
-    .action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
+    .action(outcomes.action(async (experiment: string, f: StepFlags & Record<string, unknown>) => {
       const { sweepCloseOp } = await import('../../ops/sweep.js');
-      print(await sweepCloseOp({ root: f.root, spec: experiment, sweepId: f.sweepId }), f.json);
-    });
+      await print(await sweepCloseOp({ root: f.root, spec: experiment, sweepId: f.sweepId }), f.json);
+    }));
 
   sweep
     .command('resume')
     .description("inside a trial job: fetch the previous rung's checkpoint ($DAP_RESUME_KEY, $DAP_RESUME_ARTIFACT) into $DAP_RESUME_DIR")
     .option('--json', 'print what was fetched as JSON')
-    .action(async (f: { json?: boolean }) => {
+    .action(outcomes.action(async (f: { json?: boolean }) => {
       const { sweepResumeOp } = await import('../../ops/sweep-resume.js');
       const r = await sweepResumeOp();
       if (f.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-    });
+    }));
 }
 
 function fmt(v: number): string {

@@ -1,6 +1,6 @@
 import { listContainers } from '../../adapters/docker/containers.js';
-import { LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_SSH_PORT } from '../../core/env/naming.js';
-import type { EnvOpsContext } from './build.js';
+import { LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_ROLE, LABEL_SSH_PORT } from '../../core/env/naming.js';
+import type { EnvDeps } from './deps.js';
 import { imageFor } from './build.js';
 import { listEnvironmentNames } from './project.js';
 
@@ -11,7 +11,7 @@ export interface EnvListing {
   containers: Array<{ name: string; env: string; project: string; state: string; status: string; sshPort?: number; jupyterPort?: number; image: string }>;
 }
 
-export async function listEnvironments(c: EnvOpsContext): Promise<EnvListing> {
+export async function listEnvironments(c: EnvDeps): Promise<EnvListing> {
   await c.engine.ping();
   const environments: EnvListing['environments'] = [];
   for (const name of await listEnvironmentNames(c.project)) {
@@ -22,7 +22,7 @@ export async function listEnvironments(c: EnvOpsContext): Promise<EnvListing> {
       environments.push({ name, description: '', built: false, error: (err as Error).message });
     }
   }
-  const containers = (await listContainers(c.engine, { [LABEL_MANAGED]: 'true' })).map((k) => ({
+  const containers = (await listContainers(c.engine, { [LABEL_MANAGED]: 'true' })).filter((k) => !k.labels[LABEL_ROLE]).map((k) => ({
     name: k.name, env: k.labels[LABEL_ENV] ?? '', project: k.labels[LABEL_PROJECT] ?? '', state: k.state, status: k.status, image: k.image,
     sshPort: k.labels[LABEL_SSH_PORT] ? Number(k.labels[LABEL_SSH_PORT]) : undefined,
     jupyterPort: k.labels[LABEL_JUPYTER_PORT] ? Number(k.labels[LABEL_JUPYTER_PORT]) : undefined,
