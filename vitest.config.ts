@@ -11,7 +11,7 @@ const SERVICE_BACKED = [
   'test/e2e/**/*.test.ts',
   'test/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',
   'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow}.test.ts',
-  'test/local-run/{gitlab-ci-local,params-safety}.test.ts',
+  'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
   'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
 ];
 

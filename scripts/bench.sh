@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench/generate (dap generate vs bare yaml stringify)"
 node bench/generate.mjs
+echo "== bench/track-silent (dap track -- true against a server that never answers, vs plain true)"
+node bench/track-silent.mjs
 echo "== bench/halving (successive halving vs full grid at max budget: compute and best val_loss)"
 node bench/halving.mjs
 echo "== bench/track (dap vs MLflow Python client vs raw HTTP ceiling)"

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { DapError, ProblemsError, UsageError } from '../errors.js';
+import { DapError, ProblemsError, UsageError, type Problem } from '../errors.js';
 import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../paths.js';
 import { validateSpecSources } from '../core/spec/validate.js';
 import { compileSpecSchemaWithSource } from '../core/spec/schema-check.js';
@@ -15,6 +15,8 @@ export interface LoadSpecsOptions {
   maxRunsPerExperiment?: number;
   /** environment names to accept; default: those found under <root>/environments and dap's bundled ones */
   environments?: readonly string[];
+  /** called with each warning (a likely mistake that does not stop the specs from loading) */
+  onWarning?: (warning: Problem) => void;
 }
 
 let schemaText: string | undefined;
@@ -93,9 +95,15 @@ export async function readSpecSources(root: string, files?: readonly string[]): 
 }
 
 export async function projectEnvironments(root: string): Promise<string[]> {
+  const { own, builtin } = await environmentSources(root);
+  return [...new Set([...own, ...builtin])].sort();
+}
+
+/** The project's environments/ and dap's built-in ones (base, python) that the project does not override. */
+export async function environmentSources(root: string): Promise<{ own: string[]; builtin: string[] }> {
   const own = await listEnvironments(projectLayout(path.resolve(root)).environmentsDir);
   const bundled = path.resolve(bundledEnvironmentsDir) === path.resolve(projectLayout(root).environmentsDir) ? [] : await listEnvironments(bundledEnvironmentsDir);
-  return [...new Set([...own, ...bundled])].sort();
+  return { own, builtin: bundled.filter((b) => !own.includes(b)) };
 }
 
 /**
@@ -107,15 +115,17 @@ export async function loadSpecs(root: string, files?: readonly string[], opts: L
   if (sources.length === 0) {
     throw new DapError(`no experiment specs found in ${path.join(root, 'experiments')}`, { hint: 'add experiments/NAME.yaml (see schemas/experiment.schema.json)' });
   }
-  const { specs, problems } = validateSpecSources(sources, {
+  const { specs, problems, warnings } = validateSpecSources(sources, {
     schema: experimentSchema(),
     validator: experimentValidator(),
     environments: opts.environments ?? (await projectEnvironments(root)),
+    builtinEnvironments: opts.environments ? [] : (await environmentSources(root)).builtin,
     maxRunsPerExperiment: opts.maxRunsPerExperiment,
   });
   if (problems.length) {
     const files = new Set(problems.map((p) => p.file)).size;
     throw new ProblemsError(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`);
   }
+  for (const w of warnings) opts.onWarning?.(w);
   return specs;
 }

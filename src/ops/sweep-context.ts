@@ -30,18 +30,19 @@ export interface SweepBaseOptions {
   root: string;
   /** a spec file (relative to root) or an experiment name */
   spec: string;
-  /** default: $CI_PIPELINE_ID (with the local run's id under `dap run --local`) */
+  /** default: $CI_PIPELINE_ID (under `dap run --local`: $DAP_LOCAL_PIPELINE_ID) */
   sweepId?: string;
   env?: NodeJS.ProcessEnv;
   say?: (line: string) => void;
 }
 
-/** The parent pipeline's id; gitlab-ci-local numbers pipelines per checkout, so a local run adds its own id. */
+/**
+ * The parent pipeline's id. Under `dap run --local` gitlab-ci-local numbers pipelines per clone, so
+ * the local pipeline id dap draws for the whole run (DAP_LOCAL_PIPELINE_ID, shared by its children) is used.
+ */
 export function sweepIdFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const id = env.CI_PIPELINE_ID?.trim();
-  if (!id || !/^[0-9A-Za-z_-]{1,64}$/.test(id)) return undefined;
-  const local = env.DAP_LOCAL_RUN_ID?.trim();
-  return local && /^[0-9A-Za-z_-]{1,64}$/.test(local) ? `${id}-${local}` : id;
+  const id = (env.DAP_SOURCE === 'local' ? env.DAP_LOCAL_PIPELINE_ID : env.CI_PIPELINE_ID)?.trim();
+  return id && /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : undefined;
 }
 
 export async function sweepContext(opts: SweepBaseOptions): Promise<SweepContext> {

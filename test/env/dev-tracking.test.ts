@@ -14,12 +14,13 @@ import type { Sandbox } from './helpers.js';
 
 // A dev container as a researcher uses it: the session starts in /workspace, and `dap track`
 // inside it lands the run in the same MLflow as on the host — here the real shared MLflow on the
-// host's loopback (make services), reached through the relay on the bridge gateway. And the
+// host's loopback (make services), reached through the forwarder in the container and the relay on
+// the bridge gateway. And the
 // project itself as the workspace (--bind-project).
 
 const mlflow = process.env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:55000';
 // a token with a quote: the session file must carry it byte for byte (MLflow without auth ignores it)
-const TOKEN = "tok-'quoted'-t7";
+const TOKEN = "tok-'quoted'-$HOME-t7";
 let sb: Sandbox;
 
 beforeAll(async () => {
@@ -53,11 +54,13 @@ describe('dap env up: workspace and tracking', () => {
   it('sessions start in /workspace; dap track inside reaches the host\'s loopback MLflow', async () => {
     const c = opsContext(sb, undefined, { MLFLOW_TRACKING_URI: mlflow, MLFLOW_TRACKING_TOKEN: TOKEN });
     const up = await upEnvironment(c, 'python');
-    expect(up.trackingUri).toMatch(/^http:\/\/host\.docker\.internal:\d+\/?$/);
+    expect(up.trackingUri).toBe(mlflow); // the same URI inside: MLflow checks the Host header
     expect(up.workspace).toBe(`dap-${TEST_PROJECT}-python-workspace`);
 
-    const where = await ssh('python', 'pwd; printenv MLFLOW_TRACKING_URI; printenv MLFLOW_TRACKING_TOKEN; printenv BASH_ENV || echo no-bash-env');
-    expect(where.stdout.trim().split('\n')).toEqual(['/workspace', up.trackingUri, TOKEN, 'no-bash-env']);
+    const where = await ssh('python', 'pwd; printenv MLFLOW_TRACKING_URI; printenv MLFLOW_TRACKING_TOKEN');
+    expect(where.stdout.trim().split('\n')).toEqual(['/workspace', up.trackingUri, TOKEN]);
+    // a shell the user starts in their home stays there (the session script runs once per session)
+    expect((await ssh('python', 'cd ~ && bash -lc pwd')).stdout.trim()).toBe('/home/dev');
     // an interactive login shell starts there too
     expect((await ssh('python', 'bash -lc pwd')).stdout.trim()).toBe('/workspace');
 
@@ -89,7 +92,7 @@ describe('dap env up: workspace and tracking', () => {
     // the container user has the developer's uid (1000 for root); a root developer's project is
     // made 1000's here, as a non-root developer's own project already is
     if (process.getuid!() === 0) execFileSync('chown', ['-R', '1000:1000', sb.project]);
-    const c = opsContext(sb);
+    const c = opsContext(sb, undefined, { MLFLOW_TRACKING_URI: undefined });
     const up = await upEnvironment(c, 'base', { bindProject: true });
     expect(up.workspace).toBe(sb.project);
     expect(up.trackingUri).toBeUndefined();

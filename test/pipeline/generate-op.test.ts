@@ -156,6 +156,19 @@ describe('dap generate --changed-since', () => {
     expect(cli(root, ['generate', '--check']).code).toBe(1); // the full pipeline would differ
   });
 
+  it('--changed-since REF --out FILE: the pipeline checks FILE, and its dap_check command passes', async () => {
+    const root = await project();
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    await writeFiles(root, { 'src/alpha.py': 'print("a3")\n' });
+    commitAll(root);
+    const r = cli(root, ['generate', '--changed-since', base, '--out', 'ci/pipeline.yml']);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(path.join(root, 'ci/pipeline.yml'), 'utf8');
+    const check = /- (dap generate --check .*)/.exec(text)![1]!;
+    expect(check).toBe('dap generate --check --out ci/pipeline.yml experiments/alpha.yaml');
+    expect(cli(root, check.split(' ').slice(1)).code).toBe(0);
+  });
+
   it('string commands and --opt=path words count as command files', async () => {
     const { commandFiles } = await import('../../src/core/pipeline/changes.js');
     expect(commandFiles('python3 tools/prep.py && ./run.sh "data/x.csv"')).toEqual(expect.arrayContaining(['tools/prep.py', 'run.sh', 'data/x.csv']));

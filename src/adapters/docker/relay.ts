@@ -1,21 +1,11 @@
 import type { DockerEngine } from './engine.js';
 import { removeContainer } from './containers.js';
+import { FORWARD_SCRIPT } from '../../core/env/tracking-uri.js';
 
 // A TCP relay in a small container on the host's network: it listens on one address the dev
 // containers can reach (the bridge gateway) and forwards to one port on the host's loopback. It
 // runs the node binary of a dap image, so it needs no other image; `restart: unless-stopped`
 // keeps it up across engine restarts, and it is removed with its dev container.
-
-const RELAY_SCRIPT = `
-const net = require('net');
-const [listenHost, listenPort, targetPort] = [process.env.RELAY_LISTEN_HOST, Number(process.env.RELAY_LISTEN_PORT), Number(process.env.RELAY_TARGET_PORT)];
-net.createServer((client) => {
-  const upstream = net.connect(targetPort, '127.0.0.1');
-  client.pipe(upstream).pipe(client);
-  const close = () => { client.destroy(); upstream.destroy(); };
-  client.on('error', close); upstream.on('error', close);
-}).listen(listenPort, listenHost, () => console.log('relay ' + listenHost + ':' + listenPort + ' -> 127.0.0.1:' + targetPort));
-`;
 
 export interface RelaySpec {
   name: string;
@@ -49,9 +39,9 @@ export async function startRelay(engine: DockerEngine, spec: RelaySpec): Promise
   const container = await engine.docker.createContainer({
     name: spec.name,
     Image: spec.image,
-    Entrypoint: [spec.node, '-e', RELAY_SCRIPT],
+    Entrypoint: [spec.node, '-e', FORWARD_SCRIPT],
     Cmd: [],
-    Env: [`RELAY_LISTEN_HOST=${spec.listenHost}`, `RELAY_LISTEN_PORT=${spec.listenPort}`, `RELAY_TARGET_PORT=${spec.targetPort}`],
+    Env: [`FORWARD_LISTEN_HOST=${spec.listenHost}`, `FORWARD_LISTEN_PORT=${spec.listenPort}`, 'FORWARD_TARGET_HOST=127.0.0.1', `FORWARD_TARGET_PORT=${spec.targetPort}`],
     Labels: spec.labels,
     User: 'nobody',
     HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' }, Init: true },

@@ -12,7 +12,7 @@ interface GenerateFlags {
   changedSince?: string;
   none?: boolean;
   tracking: boolean;
-  root: string;
+  root?: string;
   json?: boolean;
 }
 
@@ -28,17 +28,19 @@ export function register(program: Command, outcomes: Outcomes): void {
     .option('--changed-since <ref>', 'only experiments whose spec, command files, inputs or environment changed since REF')
     .option('--none', 'no experiment jobs at all (what a --changed-since pipeline records when nothing changed)')
     .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--json', 'print the result as JSON');
   limitOptions(cmd).action(outcomes.action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
     if (flags.static && flags.child) throw new UsageError('--static and --child exclude each other', 'pick one mode');
     const { generateOp } = await import('../../ops/generate.js');
+    const { resolveRoot } = await import('../../paths.js');
+    const root = resolveRoot(flags.root);
     const result = await generateOp({
-      root: flags.root,
+      root,
       mode: flags.static ? 'static' : flags.child ? 'child' : 'parent',
       out: flags.out,
       // paths on the command line are relative to the working directory; generateOp takes them relative to root
-      files: files.length ? files.map((f) => path.relative(path.resolve(flags.root), path.resolve(f))) : undefined,
+      files: files.length ? files.map((f) => path.relative(root, path.resolve(f))) : undefined,
       check: flags.check,
       changedSince: flags.changedSince,
       none: flags.none,

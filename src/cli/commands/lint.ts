@@ -17,9 +17,9 @@ export function register(program: Command, outcomes: Outcomes): void {
       process.stdout.write(JSON.stringify({ file, ok: result.ok, problems: result.problems }, null, 2) + '\n');
     } else {
       // loaded here, not at the top: every dap command loads this file at start-up
-      const { codeFrameColumns } = result.problems.length ? await import('@babel/code-frame') : { codeFrameColumns: undefined };
+      const { codeFrame } = await import('../../core/spec/code-frame.js');
       for (const p of result.problems) {
-        const frame = codeFrameColumns!(result.source, { start: { line: p.line, column: p.col } }, { linesAbove: 1, linesBelow: 1 });
+        const frame = codeFrame(result.source, p.line, p.col, { linesAbove: 1, linesBelow: 1 });
         const text = formatProblem({ file, line: p.line, col: p.col, message: `${p.severity}: ${p.message}`, frame });
         (p.severity === 'error' ? process.stderr : process.stdout).write(text + '\n');
       }

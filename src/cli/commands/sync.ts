@@ -17,8 +17,9 @@ export function register(program: Command, outcomes: Outcomes): void {
       if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else {
         const shipped = result.journals.filter((j) => j.outcome === 'shipped');
-        const points = shipped.reduce((n, j) => n + (j.counts?.metrics ?? 0), 0);
-        process.stdout.write(`shipped ${shipped.length}/${result.journals.length} journal(s), ${points} metric point(s) to ${result.trackingUri}\n`);
+        const partial = result.journals.filter((j) => j.outcome === 'partial');
+        const points = [...shipped, ...partial].reduce((n, j) => n + (j.counts?.metrics ?? 0), 0);
+        process.stdout.write(`shipped ${shipped.length}/${result.journals.length} journal(s)${partial.length ? `, ${partial.length} in part (items lost)` : ''}, ${points} metric point(s) to ${result.trackingUri}\n`);
       }
       return result.exitCode;
     }));

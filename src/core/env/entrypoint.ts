@@ -1,4 +1,5 @@
 import { HOST_KEY_PUB, JUPYTER_PORT, CONTAINER_STATE_DIR, WORKSPACE_DIR } from './types.js';
+import { FORWARD_SCRIPT } from './tracking-uri.js';
 
 /** Sourced by every SSH session: the session variables, then `cd` into the workspace. */
 export const SESSION_SCRIPT = '/etc/profile.d/dap-session.sh';
@@ -61,16 +62,21 @@ if [ "\${DAP_SSH:-1}" = 1 ]; then
   for name in \${DAP_SESSION_ENV:-}; do
     value=$(printenv "$name" || true)
     [ -n "$value" ] || continue
-    printf "export %s='%s'\\n" "$name" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")" >> /run/dap/session.env
+    printf "export %s='%s'\\n" "$name" "$(printf '%s' "$value" | sed "s/'/'\\\\\\\\''/g")" >> /run/dap/session.env
   done
   chown "$uid:$gid" /run/dap/session.env; chmod 600 /run/dap/session.env
-  # sourced by login shells (profile.d) and, through BASH_ENV, by \`ssh host command\` and sftp
+  # once per session: login shells read it from profile.d; for \`ssh host command\` and sftp,
+  # Debian's bash reads /etc/bash.bashrc (and not BASH_ENV) when sshd starts it
   cat > ${SESSION_SCRIPT} <<'SESSION'
-unset BASH_ENV
+[ -z "\${DAP_SESSION_STARTED:-}" ] || return 0
+export DAP_SESSION_STARTED=1
 [ -r /run/dap/session.env ] && . /run/dap/session.env
 if [ "$PWD" = "$HOME" ] && [ -d ${WORKSPACE_DIR} ]; then cd ${WORKSPACE_DIR}; fi
 SESSION
   chmod 644 ${SESSION_SCRIPT}
+  if [ -f /etc/bash.bashrc ] && ! grep -q dap-session /etc/bash.bashrc; then
+    sed -i '1i [ -r ${SESSION_SCRIPT} ] \\&\\& . ${SESSION_SCRIPT}' /etc/bash.bashrc
+  fi
   cat > /run/dap/sshd_config <<CFG
 Port 22
 HostKey $keys/ssh_host_ed25519_key
@@ -85,9 +91,25 @@ PrintMotd no
 X11Forwarding no
 AllowTcpForwarding yes
 Subsystem sftp /usr/lib/openssh/sftp-server
-SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8} BASH_ENV=${SESSION_SCRIPT}
+SetEnv PATH=$PATH LANG=\${LANG:-C.UTF-8}
 PidFile /run/sshd.pid
 CFG
+fi
+
+# a tracking server on the host's loopback: the same address and port answer in here too
+# (DAP_TRACKING_FORWARD=address|port|gateway-host|relay-port, see core/env/tracking-uri.ts)
+if [ -n "\${DAP_TRACKING_FORWARD:-}" ] && [ -x /opt/dap-cli/node/bin/node ]; then
+  mkdir -p /run/dap
+  cat > /run/dap/forward.js <<'JS'
+${FORWARD_SCRIPT}
+JS
+  IFS='|' read -r faddr fport fhost frelay <<FWD
+$DAP_TRACKING_FORWARD
+FWD
+  as=""
+  [ "$fport" -lt 1024 ] || as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  FORWARD_LISTEN_HOST="$faddr" FORWARD_LISTEN_PORT="$fport" FORWARD_TARGET_HOST="$fhost" FORWARD_TARGET_PORT="$frelay" \
+    $as /opt/dap-cli/node/bin/node /run/dap/forward.js &
 fi
 
 start_jupyter() {

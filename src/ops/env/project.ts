@@ -1,12 +1,12 @@
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DapError, ProblemsError } from '../../errors.js';
-import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../../paths.js';
+import { bundledEnvironmentsDir, findProjectRoot, projectLayout, schemasDir } from '../../paths.js';
 import { parseEnvironment } from '../../core/env/validate.js';
 import { resolveEnvironment } from '../../core/env/types.js';
 import type { ResolvedEnvironment } from '../../core/env/types.js';
 import { slug } from '../../core/env/naming.js';
-import { projectEnvironments } from '../load-specs.js';
+import { environmentSources, projectEnvironments } from '../load-specs.js';
 import type { RegistryAuth } from '../../adapters/docker/engine.js';
 
 // Where environments live, how they load, and which registry/project names apply.
@@ -21,14 +21,7 @@ export interface EnvProject {
 }
 
 export function findProject(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): EnvProject {
-  let dir = path.resolve(cwd);
-  let root = dir;
-  for (;;) {
-    if (existsSync(path.join(dir, 'environments')) || existsSync(path.join(dir, '.git'))) { root = dir; break; }
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  const root = findProjectRoot(cwd);
   const layout = projectLayout(root);
   const name = slug(env.DAP_PROJECT ?? path.basename(root));
   const registryImage = (env.DAP_REGISTRY_IMAGE ?? env.CI_REGISTRY_IMAGE
@@ -66,8 +59,9 @@ export async function loadEnvironment(project: EnvProject, name: string): Promis
     existsSync(path.join(d, 'environment.yaml')) || existsSync(path.join(d, 'Dockerfile')));
   if (!dir) {
     const known = await listEnvironmentNames(project);
+    const { builtin } = await environmentSources(project.root);
     throw new DapError(`unknown environment "${name}"`, {
-      hint: known.length ? `known environments: ${known.join(', ')} (directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
+      hint: known.length ? `known environments: ${known.map((k) => (builtin.includes(k) ? `${k} (built into dap)` : k)).join(', ')} (the project's own are directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
     });
   }
   const files = await listFiles(dir);

@@ -6,7 +6,6 @@ import type { DockerEngine } from '../../adapters/docker/engine.js';
 import { HostKeyMismatchError, keyAuth, sshExec } from '../../adapters/ssh/client.js';
 import type { KeyAuth } from '../../adapters/ssh/client.js';
 import { findKeyPair, readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
-import { redactUrl } from '../../adapters/http/index.js';
 import { parsePublicKeyLine, pinHostKey } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
 import {
@@ -104,7 +103,7 @@ export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = 
         DAP_DEV: '1', DAP_UID: String(uid), DAP_GID: String(gid), DAP_USER: env.user, DAP_AUTHORIZED_KEYS: key.publicKey,
         ...(token ? { JUPYTER_TOKEN: token } : {}),
         ...(opts.bindProject ? { DAP_WORKSPACE_BIND: '1' } : {}),
-        ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).join(' '),
+        ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).filter((k) => k !== 'DAP_TRACKING_FORWARD').join(' '),
       },
       labels: {
         ...labels, [LABEL_SSH_PORT]: String(sshPort), [LABEL_USER]: env.user,
@@ -136,7 +135,7 @@ export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = 
     if (opts.writeSshConfig !== false) await writeSshConfig(c.env);
     return {
       name, container: cname, image: built.image, reused: false, hostKey: `${hostKey.type} ${hostKey.base64}`,
-      trackingUri: tracking.env.MLFLOW_TRACKING_URI && redactUrl(tracking.env.MLFLOW_TRACKING_URI), workspace: opts.bindProject ? c.project.root : vols.workspace, connect: connectFromState(state, files),
+      trackingUri: tracking.shownUri, workspace: opts.bindProject ? c.project.root : vols.workspace, connect: connectFromState(state, files),
     };
   } catch (err) {
     const logs = await containerTail(c.engine, cname);
