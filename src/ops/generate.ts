@@ -12,7 +12,7 @@ import { buildPipelines, DEFAULT_CHILD_OUT } from '../core/pipeline/build.js';
 import { experimentsChanged, type ChangeDecision } from '../core/pipeline/changes.js';
 import type { ImagesLock } from '../core/pipeline/jobs.js';
 import { limitArgs } from '../core/pipeline/limits.js';
-import { shQuote } from '../core/pipeline/shell.js';
+import { shellArg } from '../core/pipeline/shell.js';
 import { defaultLimits, type Limits, type Mode } from '../core/pipeline/types.js';
 import { lintObject } from '../core/lint/index.js';
 import { generateArgsOf } from '../core/pipeline/check-args.js';
@@ -40,6 +40,8 @@ export interface GenerateOptions {
   images?: ImagesLock;
   /** default: dap's package version */
   version?: string;
+  /** static mode without the dap_check job (dap run --local of selected experiments) */
+  noCheck?: boolean;
   /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
   /** a `report` stage after the runs (dap report) */
@@ -92,7 +94,6 @@ export async function readImagesLock(root: string): Promise<ImagesLock> {
 }
 
 /** A word for the job scripts we generate: plain when obviously safe, single-quoted otherwise. */
-const shellArg = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shQuote(s));
 
 function relFiles(root: string, files: readonly string[] | undefined): string[] {
   return (files ?? []).map((f) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/'));
@@ -169,6 +170,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     checkArgs,
     childArgs: extra,
     report: opts.report && mode !== 'child',
+    noCheck: opts.noCheck,
   });
 
   lap('build');

@@ -53,9 +53,13 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
       throw new UsageError(`unknown experiment(s): ${unknown.join(', ')}`, `known: ${[...byName.keys()].join(', ') || 'none'} (see \`dap plan\`)`);
     }
     pipelineFile = path.join('.dap', 'local', 'selected.gitlab-ci.yml');
-    generated = await generateOp({ root, mode: 'child', out: pipelineFile, files: opts.experiments.map((n) => byName.get(n)!) });
+    const files = opts.experiments.map((n) => byName.get(n)!);
+    // a halving sweep runs from a parent (its rungs are child pipelines): a static pipeline holds
+    // it, without dap_check, which would look for this uncommitted file in the job's checkout
+    const halving = specs.some((s) => opts.experiments.includes(s.spec.name) && s.spec.sweep !== undefined && 'halving' in s.spec.sweep);
+    generated = await generateOp({ root, mode: halving ? 'static' : 'child', out: pipelineFile, files, noCheck: halving });
     // a child pipeline only runs under its parent; that is the source gitlab-ci-local gives children too
-    env = { ...env, CI_PIPELINE_SOURCE: 'parent_pipeline' };
+    if (!halving) env = { ...env, CI_PIPELINE_SOURCE: 'parent_pipeline' };
   }
   const maxParallel = await maxParallelOf(root, opts.experiments);
   const result = await runLocalOp({ root, pipelineFile, env, concurrency: opts.concurrency, maxParallel, onLine: opts.onLine, onNotice: notice, exec });

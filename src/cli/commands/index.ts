@@ -17,9 +17,10 @@ import { register as report } from './report.js';
 import { register as doctor } from './doctor.js';
 import { register as login } from './login.js';
 import { register as backup } from './backup.js';
+import { register as sweep } from './sweep.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
 export type Register = (program: Command, outcomes: Outcomes) => void;
 
-export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema, submit, report, doctor, login, backup];
+export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema, submit, report, doctor, login, backup, sweep];
