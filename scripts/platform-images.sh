@@ -8,6 +8,7 @@
 # H hashes the build context and the base image id, so a changed recipe builds anew and an
 # unchanged one costs one `docker image inspect`.
 #   scripts/platform-images.sh build   build what is missing, print `export DAP_IMAGE_…=…` lines
+#   scripts/platform-images.sh host    the sshd host the converge tests run Ansible against
 # Behind a TLS-intercepting proxy set DAP_BUILD_CA_CERTS=file[:file] (pip in the MLflow build).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,5 +77,6 @@ EOV
 
 case "${1:-}" in
   build) build_all ;;
-  *) echo "usage: $0 build" >&2; exit 2 ;;
+  host) bash "$repo/scripts/docker.sh" base-image >&2; echo "export DAP_TEST_HOST_IMAGE=$(build host "$repo/test/platform/images/host")" ;;
+  *) echo "usage: $0 build|host" >&2; exit 2 ;;
 esac
