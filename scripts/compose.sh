@@ -24,11 +24,11 @@ build() {
   flock 9
   if [ -x "$BIN" ] && "$BIN" version >/dev/null 2>&1; then return 0; fi
   log "building Docker Compose $VERSION from its Go module (about 3 minutes, once)"
-  local dir src
+  local dir
   dir="$(go mod download -json "github.com/docker/compose/v2@$VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')" \
     || { log "go mod download github.com/docker/compose/v2@$VERSION failed"; exit 1; }
   src="$(mktemp -d "$CACHE/bin/compose-src.XXXXXX")"
-  trap 'rm -rf "$src"' EXIT
+  trap 'rm -rf "${src:-}"' EXIT
   cp -r "$dir/." "$src" && chmod -R u+w "$src"
   ( cd "$src" && CGO_ENABLED=0 go build -trimpath \
       -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$VERSION" -o "$BIN.tmp" ./cmd ) \
