@@ -42,7 +42,11 @@ build() {
     log "building $tag"
     local t0=$SECONDS
     docker build -q --build-arg "BASE_IMAGE=$BASE" "$@" -t "$tag" "$ctx" >"$CACHE/platform-images-$name.log" 2>&1 \
-      || { tail -n 30 "$CACHE/platform-images-$name.log" >&2; die "docker build of $tag failed"; }
+      || { tail -n 30 "$CACHE/platform-images-$name.log" >&2
+           if grep -q 'CERTIFICATE_VERIFY_FAILED\|No matching distribution' "$CACHE/platform-images-$name.log"; then
+             log "hint: behind a TLS-intercepting proxy set DAP_BUILD_CA_CERTS=/path/to/proxy-ca.crt so pip trusts it"
+           fi
+           die "docker build of $tag failed"; }
     log "built $tag in $((SECONDS - t0)) s"
   fi
   echo "$tag"
@@ -52,7 +56,7 @@ build_all() {
   bash "$repo/scripts/docker.sh" base-image >&2
   go_binary minio github.com/minio/minio@latest
   go_binary mc github.com/minio/mc@latest
-  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+  work="$(mktemp -d)"; trap 'rm -rf "${work:-}"' EXIT
   cp -r "$repo/test/platform/images/minio" "$work/minio"
   cp "$CACHE/bin/minio" "$CACHE/bin/mc" "$work/minio/"
   cp -r "$repo/infrastructure/images/mlflow" "$work/mlflow"

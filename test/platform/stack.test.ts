@@ -31,7 +31,7 @@ function vars(extra: Record<string, unknown> = {}): Record<string, unknown> {
     service_http_port: httpPort,
     service_https_port: httpsPort,
     service_profiles: [],
-    service_hostnames: { mlflow: '127.0.0.1', gitlab: 'gitlab.dap.internal', registry: 'registry.dap.internal', minio: 'minio.dap.internal', pgadmin: 'pgadmin.dap.internal' },
+    service_hostnames: { mlflow: 'localhost', gitlab: 'gitlab.dap.internal', registry: 'registry.dap.internal', minio: 'minio.dap.internal', pgadmin: 'pgadmin.dap.internal' },
     service_backend_subnet: '172.31.212.0/24',
     service_mlflow_workers: 2,
     service_images: images,
@@ -39,13 +39,14 @@ function vars(extra: Record<string, unknown> = {}): Record<string, unknown> {
     docker_manage_service: false,
     docker_daemon_json: path.join(root, 'daemon.json'),
     runner_install: 'present',
+    runner_stack_dir: path.join(root, 'runner-host'),
     dev_host_user: 'dap-t12-dev',
     ...extra,
   };
 }
 
 const dc = (...args: string[]) => ['docker', 'compose', '--env-file', '../images.env', '--env-file', 'settings.env', '-f', 'service-host.yml', ...args];
-const mlflowUri = () => `https://127.0.0.1:${httpsPort}`;
+const mlflowUri = () => `https://localhost:${httpsPort}`;
 const ca = () => path.join(secrets, 'tls/ca.crt');
 const curl = (...args: string[]) => run(['curl', '-sS', '--max-time', '20', '--cacert', ca(), ...args]);
 
@@ -73,7 +74,7 @@ describe('make provision on localhost', () => {
   it('converges every role and prints where the services are', () => {
     expect(first.code, first.stdout.slice(-5000)).toBe(0);
     expect(first.recap.localhost).toMatchObject({ failed: 0, unreachable: 0 });
-    expect(first.stdout).toContain(`MLflow   https://127.0.0.1:${httpsPort}`);
+    expect(first.stdout).toContain(`MLflow   https://localhost:${httpsPort}`);
     expect(first.stdout).toMatch(/skipped registering localhost: this dap has no `dap runners` command yet|Register this host's runners/);
     // no secret value in Ansible's output (no_log on the tasks that carry them)
     for (const f of ['postgres_password', 'mlflow_password', 'minio_root_password', 'mlflow_s3_secret_key']) {
