@@ -68,6 +68,12 @@ describe('the service host compose project', () => {
     for (const img of Object.values(images)) expect(img).toMatch(/:[\w.-]*\d[\w.-]*$/);
   });
 
+  it('turns the profiles on from settings.env alone (what compose-up.sh runs)', async () => {
+    const out = await mustRun(['docker', 'compose', '--env-file', '../images.env', '--env-file', 'settings.env', '-f', 'service-host.yml', 'config', '--services'],
+      { cwd: path.join(stack, 'compose') });
+    expect(out.trim().split('\n').sort()).toEqual(['gitlab', 'minio', 'minio-init', 'mlflow', 'nginx', 'pgadmin', 'postgres-data', 'postgres-init', 'postgres-service']);
+  });
+
   it('overrides an image through the environment (how the tests swap in local images)', async () => {
     const p = await composeConfig(stack, { DAP_IMAGE_NGINX: 'local/dap-nginx:override' });
     expect(p.services.nginx!.image).toBe('local/dap-nginx:override');
