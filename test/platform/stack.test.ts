@@ -35,7 +35,7 @@ function vars(extra: Record<string, unknown> = {}): Record<string, unknown> {
     service_backend_subnet: '172.31.212.0/24',
     service_mlflow_workers: 2,
     service_images: images,
-    service_wait_timeout: 300,
+    service_wait_timeout: 900,
     docker_manage_service: false,
     docker_daemon_json: path.join(root, 'daemon.json'),
     runner_install: 'present',
