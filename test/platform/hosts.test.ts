@@ -70,7 +70,7 @@ afterAll(async () => {
   await run(['docker', 'rm', '-f', RUNNER, DEV]);
 });
 
-describe('converging runner and dev hosts over SSH', () => {
+describe('converging runner and dev hosts over SSH', { timeout: 600_000 }, () => {
   it('finishes the hosts that answer when one does not', () => {
     expect(first.recap['dap-t12-ghost']).toMatchObject({ unreachable: 1 });
     expect(first.recap[RUNNER], first.stdout.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });

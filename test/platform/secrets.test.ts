@@ -62,6 +62,22 @@ describe('make secrets', () => {
     expect(r.code).toBe(0);
   });
 
+  it('stays out of the npm package (which the dap image is built from)', async () => {
+    const dir = path.join(repoRoot, 'infrastructure/secrets');
+    const canary = path.join(dir, 'dap-t12-canary');
+    const made = !fs.existsSync(dir);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(canary, 'canary');
+    try {
+      const out = await mustRun(['npm', 'pack', '--dry-run', '--json'], { cwd: repoRoot });
+      const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+      expect(files).toContain('infrastructure/images.env');
+      expect(files.filter((f) => f.startsWith('infrastructure/secrets'))).toEqual([]);
+    } finally {
+      fs.rmSync(made ? dir : canary, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to make a new CA over a certificate whose key is gone', async () => {
     const dir = path.join(tmpDir('secrets'), 's');
     await makeSecrets(dir);

@@ -70,7 +70,7 @@ afterAll(async () => {
   await run(['userdel', 'dap-t12-dev']);
 }, 300_000);
 
-describe('make provision on localhost', () => {
+describe('make provision on localhost', { timeout: 600_000 }, () => {
   it('converges every role and prints where the services are', () => {
     expect(first.code, first.stdout.slice(-5000)).toBe(0);
     expect(first.recap.localhost).toMatchObject({ failed: 0, unreachable: 0 });

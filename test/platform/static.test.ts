@@ -193,7 +193,7 @@ open(key_path, "wb").write(k.private_bytes(serialization.Encoding.PEM, serializa
 
 const ALL_NAMES = ['gitlab.dap.internal', 'registry.dap.internal', 'mlflow.dap.internal', 'minio.dap.internal', 'pgadmin.dap.internal'];
 
-describe('bad input, refused before anything is written', () => {
+describe('bad input, refused before anything is written', { timeout: 600_000 }, () => {
   async function render(extra: Record<string, unknown>, secretsDir = secrets) {
     const dir = tmpDir('bad');
     const target = path.join(dir, 'stack');
@@ -248,7 +248,7 @@ describe('bad input, refused before anything is written', () => {
   });
 });
 
-describe('the playbook', () => {
+describe('the playbook', { timeout: 600_000 }, () => {
   it('passes ansible-playbook --syntax-check', async () => {
     const r = await run(['ansible-playbook', '--syntax-check', '-i', 'ansible/inventory.yml', 'ansible/site.yml']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
