@@ -8,6 +8,7 @@ DAP := node dist/cli/bin.js
 help:
 	@echo "make demo           validate the example experiments, generate the pipeline, run it locally, show results"
 	@echo "make test           install what the tests need, start services, run the whole suite"
+	@echo "make test-unit      the tests that need no service (pure core, CLI parsing, fakes), under a minute"
 	@echo "make services       start PostgreSQL, MinIO, MLflow, dockerd, registry on 127.0.0.1 (idempotent)"
 	@echo "make services-down  stop them"
 	@echo "make bench          run the benchmarks in bench/ (prints ratios against peers)"
@@ -28,6 +29,9 @@ demo: build
 
 test: build
 	bash scripts/test.sh
+
+test-unit: deps
+	npx vitest run --project unit
 
 services:
 	@bash scripts/docker.sh up

@@ -2,12 +2,32 @@ import { defineConfig } from 'vitest/config';
 
 // Integration tests start real servers and containers: give them room, run files one at a time
 // on our 2-core machines so servers don't starve each other.
+//
+// Two projects: `unit` (no service: pure core, CLI parsing, fakes; `make test-unit`, under a minute)
+// and `services` (Docker engine, registry, MLflow, gitlab-ci-local runs). A new test file is a
+// unit test unless it is listed here: one that needs a service fails loudly in `make test-unit`.
+const SERVICE_BACKED = [
+  'test/env/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'test/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',
+  'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow}.test.ts',
+  'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
+  'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     fileParallelism: false,
     reporters: ['default'],
+    // dist/ (the CLI the tests run) is built once, before any file; a failed build stops the run
+    globalSetup: ['test/support/build-dist.ts'],
+    projects: [
+      // unit files share nothing (temp dirs, atomic cache writes): they may run side by side; the
+      // service-backed ones run after them, one file at a time
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SERVICE_BACKED, fileParallelism: true, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'services', include: SERVICE_BACKED, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

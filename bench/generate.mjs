@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchGenerate, writeBenchProject } from '../dist/ops/generate-bench.js';
+import { benchGenerate, writeBenchProject } from './generate-bench.mjs';
 
 const [specs = 100, side = 10, iterations = 15] = process.argv.slice(2).map(Number);
 const f = (ms) => `${ms.toFixed(0)} ms`;

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench/generate (dap generate vs bare yaml stringify)"
 node bench/generate.mjs
+echo "== bench/track-silent (dap track -- true against a server that never answers, vs plain true)"
+node bench/track-silent.mjs
 echo "== bench/track (dap vs MLflow Python client vs raw HTTP ceiling)"
 make --no-print-directory services >/dev/null
 eval "$(bash scripts/services.sh env)"

@@ -1,15 +1,17 @@
 // One base class for every error a user can act on (DVC-style): the message says what is wrong,
 // the hint says how to fix it, the exit code is what `main()` returns.
 
-export const ExitCode = {
-  ok: 0,
+export enum ExitCode {
+  ok = 0,
   /** invalid input, failed pipeline, stale file: the user's thing is wrong */
-  failure: 1,
+  failure = 1,
   /** the command line itself is wrong */
-  usage: 2,
+  usage = 2,
   /** a service dap depends on (docker, MLflow, GitLab) is unreachable or refused us */
-  unavailable: 3,
-} as const;
+  unavailable = 3,
+  /** EX_SOFTWARE: a bug in dap, not in the user's input */
+  software = 70,
+}
 
 export class DapError extends Error {
   readonly hint?: string;

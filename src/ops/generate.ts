@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DapError } from '../errors.js';
+import { DapError, formatProblem } from '../errors.js';
 import { packageRoot, projectLayout } from '../paths.js';
 import { planExperiments } from '../core/plan/index.js';
 import type { LoadedSpec } from '../core/spec/types.js';
@@ -137,7 +137,8 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   let t = performance.now();
   const lap = (phase: keyof typeof timings) => { const now = performance.now(); timings[phase] += now - t; t = now; };
 
-  let specs = await loadSpecs(root, opts.files?.map((f) => path.resolve(root, f)));
+  const specWarnings: string[] = [];
+  let specs = await loadSpecs(root, opts.files?.map((f) => path.resolve(root, f)), { onWarning: (w) => specWarnings.push(formatProblem({ ...w, frame: undefined }).replace(': warning: ', ': ')) });
   let changes: ChangeDecision[] | undefined;
   if (opts.changedSince) ({ kept: specs, changes } = await selectChanged(root, specs, opts.changedSince));
   if (opts.none) specs = [];
@@ -207,7 +208,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     experiments: specs.map((s) => s.spec.name),
     totalJobs: built.totalJobs,
     changes,
-    warnings: built.warnings,
+    warnings: [...specWarnings, ...built.warnings],
     ok: results.every((r) => r.status !== 'stale' && r.status !== 'missing'),
     timings,
   };

@@ -1,15 +1,12 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { DapError, ProblemsError, UsageError } from '../errors.js';
+import { DapError, ProblemsError, UsageError, type Problem } from '../errors.js';
 import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../paths.js';
 import { validateSpecSources } from '../core/spec/validate.js';
 import { compileSpecSchemaWithSource } from '../core/spec/schema-check.js';
-import { loadStandalone } from './lint.js';
+import { cachedSchemaValidator } from './schema-cache.js';
 import type { SpecSource } from '../core/spec/document.js';
 import type { LoadedSpec } from '../core/spec/types.js';
 
@@ -18,6 +15,8 @@ export interface LoadSpecsOptions {
   maxRunsPerExperiment?: number;
   /** environment names to accept; default: those found under <root>/environments and dap's bundled ones */
   environments?: readonly string[];
+  /** called with each warning (a likely mistake that does not stop the specs from loading) */
+  onWarning?: (warning: Problem) => void;
 }
 
 let schemaText: string | undefined;
@@ -32,42 +31,11 @@ export function experimentSchema(): object {
   return schemaCache;
 }
 
-/**
- * The experiment schema compiled, once per process. Compiling costs ~0.1 s of a cold CLI start,
- * so the compiled code is kept as an ajv standalone module under ${DAP_CACHE:-~/.cache/dap}/
- * experiment-schema/, keyed by the schema text and ajv's version (as dap lint does for GitLab's
- * schema); a missing or damaged entry just means compiling again.
- */
+/** The experiment schema compiled, once per process (and cached on disk across processes). */
 export function experimentValidator(): ValidateFunction {
-  if (validatorCache) return validatorCache;
-  const require = createRequire(import.meta.url);
-  const text = readSchemaText();
-  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
-  const key = createHash('sha256').update(`experiment-schema v1 ajv ${ajvVersion}\n${text}`).digest('hex').slice(0, 24);
-  const file = path.join(process.env.DAP_CACHE || path.join(homedir(), '.cache', 'dap'), 'experiment-schema', `${key}.cjs`);
-  let source: string | undefined;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch {
-    source = undefined;
-  }
-  if (source !== undefined) {
-    try {
-      validatorCache = loadStandalone(source, require);
-      return validatorCache;
-    } catch {
-      // a damaged entry: compile again below and overwrite it
-    }
-  }
-  const compiled = compileSpecSchemaWithSource(experimentSchema());
-  validatorCache = compiled.validate;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, compiled.source);
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // read-only home: fine, just slower next time
-  }
+  validatorCache ??= cachedSchemaValidator<ValidateFunction>({
+    name: 'experiment-schema', schemaText: readSchemaText(), compile: () => compileSpecSchemaWithSource(experimentSchema()),
+  });
   return validatorCache;
 }
 
@@ -127,9 +95,15 @@ export async function readSpecSources(root: string, files?: readonly string[]): 
 }
 
 export async function projectEnvironments(root: string): Promise<string[]> {
+  const { own, builtin } = await environmentSources(root);
+  return [...new Set([...own, ...builtin])].sort();
+}
+
+/** The project's environments/ and dap's built-in ones (base, python) that the project does not override. */
+export async function environmentSources(root: string): Promise<{ own: string[]; builtin: string[] }> {
   const own = await listEnvironments(projectLayout(path.resolve(root)).environmentsDir);
   const bundled = path.resolve(bundledEnvironmentsDir) === path.resolve(projectLayout(root).environmentsDir) ? [] : await listEnvironments(bundledEnvironmentsDir);
-  return [...new Set([...own, ...bundled])].sort();
+  return { own, builtin: bundled.filter((b) => !own.includes(b)) };
 }
 
 /**
@@ -141,15 +115,17 @@ export async function loadSpecs(root: string, files?: readonly string[], opts: L
   if (sources.length === 0) {
     throw new DapError(`no experiment specs found in ${path.join(root, 'experiments')}`, { hint: 'add experiments/NAME.yaml (see schemas/experiment.schema.json)' });
   }
-  const { specs, problems } = validateSpecSources(sources, {
+  const { specs, problems, warnings } = validateSpecSources(sources, {
     schema: experimentSchema(),
     validator: experimentValidator(),
     environments: opts.environments ?? (await projectEnvironments(root)),
+    builtinEnvironments: opts.environments ? [] : (await environmentSources(root)).builtin,
     maxRunsPerExperiment: opts.maxRunsPerExperiment,
   });
   if (problems.length) {
     const files = new Set(problems.map((p) => p.file)).size;
     throw new ProblemsError(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`);
   }
+  for (const w of warnings) opts.onWarning?.(w);
   return specs;
 }

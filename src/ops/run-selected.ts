@@ -4,6 +4,7 @@ import type { Exec } from '../adapters/exec/exec.js';
 import { exec as defaultExec } from '../adapters/exec/exec.js';
 import { generateOp, DEFAULT_OUT, type GenerateResult } from './generate.js';
 import { loadSpecs } from './load-specs.js';
+import { plan } from './plan.js';
 import { runLocalOp, type RunLocalResult } from './run-local.js';
 
 export interface RunOptions {
@@ -32,14 +33,17 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
   const root = path.resolve(opts.root);
   const exec = opts.exec ?? defaultExec;
   const notice = opts.onNotice ?? (() => {});
-  await warnUntracked(root, exec, notice);
   let pipelineFile = DEFAULT_OUT;
   let generated: GenerateResult | undefined;
   let env = opts.env ?? process.env;
   if (opts.experiments.length === 0) {
-    if (opts.generate !== false) {
-      generated = await generateOp({ root });
-      for (const f of generated.files) if (f.status === 'written') notice(`updated ${f.path}; commit it so CI runs the same pipeline`);
+    // the pipeline's dap_check job fails on a stale .gitlab-ci.yml: say so before starting anything
+    generated = await generateOp({ root, check: opts.generate === false });
+    for (const f of generated.files) {
+      if (f.status === 'written') notice(`updated ${f.path}; commit it so CI runs the same pipeline`);
+      if (f.status === 'stale' || f.status === 'missing') {
+        throw new UsageError(`${f.path} is ${f.status === 'stale' ? 'out of date with the specs' : 'missing'}, so the pipeline's dap_check job would fail; nothing was started`, 'run without --no-generate (or `dap generate` first)');
+      }
     }
   } else {
     const specs = await loadSpecs(root);
@@ -53,13 +57,16 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
     // a child pipeline only runs under its parent; that is the source gitlab-ci-local gives children too
     env = { ...env, CI_PIPELINE_SOURCE: 'parent_pipeline' };
   }
-  const result = await runLocalOp({ root, pipelineFile, env, concurrency: opts.concurrency, onLine: opts.onLine, exec });
+  const maxParallel = await maxParallelOf(root, opts.experiments);
+  const result = await runLocalOp({ root, pipelineFile, env, concurrency: opts.concurrency, maxParallel, onLine: opts.onLine, onNotice: notice, exec });
   return { ...result, pipelineFile, generated };
 }
 
-// gitlab-ci-local copies only files git knows about into each job's directory.
-async function warnUntracked(root: string, exec: Exec, notice: (m: string) => void): Promise<void> {
-  const res = await exec(['git', 'ls-files', '--others', '--exclude-standard', '--', 'experiments', 'environments'], { cwd: root }).catch(() => undefined);
-  const files = res?.code === 0 ? res.stdout.split('\n').filter(Boolean) : [];
-  if (files.length) notice(`${files.length} untracked file(s) are not copied into local jobs (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): git add them`);
+/** sweep.max_parallel of the experiments that run: enforced by `dap track` locally (see local-slots.ts). */
+async function maxParallelOf(root: string, names: string[]): Promise<Record<string, number>> {
+  const caps: Record<string, number> = {};
+  for (const e of (await plan(root)).experiments) {
+    if (e.maxParallel !== undefined && (names.length === 0 || names.includes(e.spec.name))) caps[e.spec.name] = e.maxParallel;
+  }
+  return caps;
 }

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnavailableError, UsageError } from '../errors.js';
+import { ExitCode, UnavailableError, UsageError } from '../errors.js';
+import { findProjectRoot } from '../paths.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
-import { JournalShipper, type ShipCounts } from '../tracking/shipper.js';
+import { JournalShipper, describeLost, lostTotal, type ShipCounts } from '../tracking/shipper.js';
 import { clearForeignLocks } from '../tracking/lock.js';
 import { RejectedError, type TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
@@ -22,13 +23,16 @@ export interface SyncOptions {
   trackingUri?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** the project whose .dap/journal is the default (default: found from cwd) */
+  root?: string;
   stderr?: NodeJS.WritableStream;
   sink?: TrackingSink;
   /** journals shipped at once */
   concurrency?: number;
 }
 
-export type JournalOutcome = 'shipped' | 'kept' | 'busy' | 'failed' | 'invalid';
+/** partial: shipped, but some items never will land (refused, invalid, outside the tree, cut off) */
+export type JournalOutcome = 'shipped' | 'partial' | 'kept' | 'busy' | 'failed' | 'invalid';
 
 export interface JournalSyncResult {
   journal: string;
@@ -45,39 +49,48 @@ export interface JournalSyncResult {
 export interface SyncResult {
   trackingUri: string;
   journals: JournalSyncResult[];
-  /** 0 all shipped (or being shipped by another process), 1 some invalid/rejected, 3 server unreachable */
+  /** 0 all shipped (or being shipped by another process), 1 some invalid/rejected/lost, 3 server unreachable */
   exitCode: number;
 }
 
 export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  const root = opts.root ?? findProjectRoot(cwd);
   const stderr = opts.stderr ?? process.stderr;
   const say = (line: string) => stderr.write(line + '\n');
   const trackingUri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
   if (!trackingUri && !opts.sink) {
     // Embedded default (no server): artifacts' journals join the local store that `dap runs` reads.
-    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, cwd), say);
+    if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, root), say);
     throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
   }
   const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
 
-  const files: string[] = [];
+  // each journal with the tree its artifact sources must stay in (undefined: the one holding its .dap/)
+  const roots = new Map<string, string | undefined>();
+  const add = (file: string, root: string | undefined) => { if (!roots.has(file)) roots.set(file, root); };
   if (opts.pipeline) {
-    const { fetchPipelineJournals } = await import('../adapters/gitlab/pipeline-journals.js');
-    const dest = path.join(defaultJournalDir(env, cwd), '..', 'sync', `pipeline-${opts.pipeline}`);
-    const fetched = await fetchPipelineJournals({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
-    files.push(...findJournals(fetched));
+    const { fetchPipelineRuns } = await import('./pipeline-artifacts.js');
+    const dest = path.resolve(defaultJournalDir(env, root), '..', 'sync', `pipeline-${opts.pipeline}`);
+    const fetched = await fetchPipelineRuns({ pipelineId: opts.pipeline, project: opts.project, env, dest, say });
+    // one job's archive is one tree (<dest>/job-<id>/): a journal never reaches into another job's files
+    for (const f of findJournals(fetched)) add(f, path.join(dest, path.relative(dest, f).split(path.sep)[0]!));
   }
-  if (opts.fromArtifacts) files.push(...(await artifactJournals(cwd, opts.fromArtifacts, env, say)));
+  if (opts.fromArtifacts) {
+    // `--from-artifacts .dap` (the follow-up job): the tree is the workspace the artifacts were unpacked into
+    const given = path.resolve(cwd, opts.fromArtifacts);
+    const root = path.basename(given) === '.dap' ? path.dirname(given) : given;
+    for (const f of await artifactJournals(cwd, opts.fromArtifacts, env, say)) add(f, root);
+  }
   if (!opts.pipeline && !opts.fromArtifacts) {
-    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, cwd)];
+    const dirs = opts.dirs?.length ? opts.dirs.map((d) => path.resolve(cwd, d)) : [defaultJournalDir(env, root)];
     for (const d of dirs) {
       if (!fs.existsSync(d)) throw new UsageError(`${d} does not exist`, 'pass a directory that holds dap journals (.dap/journal)');
-      files.push(...findJournals(d));
+      for (const f of findJournals(d)) add(f, undefined);
     }
   }
-  const unique = [...new Set(files)];
+  const unique = [...roots.keys()];
   if (unique.length === 0) say('dap sync: no journals found');
 
   const results: JournalSyncResult[] = [];
@@ -87,21 +100,24 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     while (next < unique.length && !unreachable) {
       const i = next++;
       const file = unique[i]!;
-      const r = await shipOne(file, sink, say);
+      const r = await shipOne(file, roots.get(file), sink, say);
       results[i] = r;
       if (r.unavailable) unreachable = r.unavailable;
       const n = r.counts;
+      const lost = n && describeLost(n);
       say(`dap sync: [${results.filter(Boolean).length}/${unique.length}] ${path.relative(cwd, file) || file}: ${r.outcome}` +
-        (n ? ` (${n.metrics} points, ${n.params} params, ${n.tags} tags, ${n.artifacts} files${n.statuses ? ', status' : ''})` : '') +
+        (n ? ` (${n.metrics} points, ${n.params} params, ${n.tags} tags, ${n.artifacts} files${n.statuses ? ', status' : ''}${lost ? `; ${lost}` : ''})` : '') +
         (r.error ? `: ${r.error}` : ''));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
   if (unreachable) {
-    throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
+    throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped' || r?.outcome === 'partial').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }
   const done = results.filter(Boolean);
-  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.rejected?.length) ? 1 : 0;
+  const exitCode = done.some((r) => r.outcome === 'invalid' || r.outcome === 'failed' || r.outcome === 'partial' || r.rejected?.length) ? ExitCode.failure : ExitCode.ok;
+  const lost = done.reduce((sum, r) => sum + (r.counts ? lostTotal(r.counts) : 0), 0);
+  if (lost) say(`dap sync: ${lost} item(s) in ${done.filter((r) => r.outcome === 'partial').length} journal(s) will never reach MLflow (see the reasons above); exit 1`);
   return { trackingUri: sink.uri, journals: done, exitCode };
 }
 
@@ -121,15 +137,16 @@ function keepLocally(journals: string[], dest: string, say: (l: string) => void)
     if (path.resolve(file) !== path.resolve(target)) fs.copyFileSync(file, target);
   }
   say(`dap sync: no MLFLOW_TRACKING_URI: kept ${journals.length} run journal(s) in ${dest} (\`dap runs\` lists them; \`dap sync\` ships them once a server is set)`);
-  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: 0 };
+  return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: ExitCode.ok };
 }
 
-async function shipOne(file: string, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {
-  const shipper = JournalShipper.acquire(file, sink, { warn: (l) => say(`dap sync: warning: ${l}`), onProgress: progressPrinter(file, say) });
+async function shipOne(file: string, root: string | undefined, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {
+  const shipper = JournalShipper.acquire(file, sink, { root, final: true, warn: (l) => say(`dap sync: warning: ${l}`), onProgress: progressPrinter(file, say) });
   if (!shipper) return { journal: file, outcome: 'busy', error: 'another dap process is shipping it' };
   try {
     const counts = await shipper.ship();
-    return { journal: file, outcome: 'shipped', identity: shipper.identity, runId: shipper.runId, counts, rejected: shipper.rejected };
+    const outcome = lostTotal(counts) || shipper.rejected.length ? 'partial' : 'shipped';
+    return { journal: file, outcome, identity: shipper.identity, runId: shipper.runId, counts, rejected: shipper.rejected };
   } catch (e) {
     const msg = (e as Error).message;
     if (e instanceof RejectedError) return { journal: file, outcome: 'invalid', error: msg };

@@ -33,7 +33,8 @@ export function runInherited(argv: readonly string[], opts: { cwd: string; env: 
     };
     child.on('error', (e) => {
       process.stderr.write(`dap track: cannot start ${cmd}: ${(e as Error).message}\n`);
-      finish({ code: 127, signal: null });
+      // like a shell: 127 when the command is not found, 126 when it is there but cannot be run
+      finish({ code: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126, signal: null });
     });
     child.on('exit', (code, signal) => finish({ code, signal, forwarded }));
   });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { JournalEvent, MetricPoint, RunStatus } from './events.js';
 import { JournalWriter, journalFileName, readWholeJournal } from './journal.js';
 import { findJournals } from './journal-finder.js';
+import { realPathInside } from './job-tree.js';
 import { MetricCollector, WarningCounter } from './metric-collector.js';
 
 // Jobs in a foreign image run the bare command: no dap inside, so no journal — only what the
@@ -28,6 +29,12 @@ export async function importForeignRuns(root: string, opts: ForeignImportOptions
     for (const [sub, ext, field] of [['params', '.json', 'params'], ['metrics', '.jsonl', 'metrics'], ['status', '', 'status']] as const) {
       for (const name of safeList(path.join(d, sub))) {
         if (ext && !name.endsWith(ext)) continue;
+        // the artifacts are untrusted: a file linking out of them (or not a file) is never read
+        const file = path.join(d, sub, name);
+        if (!realPathInside(root, file) || !fs.statSync(file).isFile()) {
+          opts.say(`dap sync: warning: ${file} is not a regular file inside ${root}; skipped`);
+          continue;
+        }
         const run = ext ? name.slice(0, -ext.length) : name;
         bare.set(run, { ...bare.get(run), [field]: path.join(d, sub, name) });
       }
@@ -50,7 +57,9 @@ export async function importForeignRuns(root: string, opts: ForeignImportOptions
       opts.say(`dap sync: warning: run ${run} (in ${path.dirname(files.metrics ?? files.params!)}) matches no planned run of experiments/; skipped`);
       continue;
     }
-    const identity = `${info.key}|pipeline:${opts.env.CI_PIPELINE_ID ?? 'local'}|job:foreign:${run}`.replace(/['"\\]/g, '_');
+    // in `dap run --local` gitlab-ci-local's CI_PIPELINE_ID repeats across clones: dap's local pipeline id does not
+    const pipeline = opts.env.DAP_SOURCE === 'local' && opts.env.DAP_LOCAL_PIPELINE_ID ? `local:${opts.env.DAP_LOCAL_PIPELINE_ID}` : `pipeline:${opts.env.CI_PIPELINE_ID ?? 'local'}`;
+    const identity = `${info.key}|${pipeline}|job:foreign:${run}`.replace(/['"\\]/g, '_');
     if (fs.existsSync(path.join(journalDir, journalFileName(identity)))) {
       out.push(path.join(journalDir, journalFileName(identity)));
       continue; // imported by an earlier attempt of this sync: ship it as it is
@@ -138,7 +147,8 @@ function findDapDirs(root: string): string[] {
     if (depth > 4) return;
     for (const name of safeList(dir)) {
       const abs = path.join(dir, name);
-      if (name !== 'node_modules' && name !== '.git' && fs.statSync(abs).isDirectory()) walk(abs, depth + 1);
+      // lstat: a symlinked directory is not followed (it could lead anywhere on this machine)
+      if (name !== 'node_modules' && name !== '.git' && fs.lstatSync(abs).isDirectory()) walk(abs, depth + 1);
     }
   };
   walk(root, 0);

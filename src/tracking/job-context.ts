@@ -48,8 +48,9 @@ export function jobContext(envIn: NodeJS.ProcessEnv, flags: TrackFlags, cwd: str
   const runKey = flags.runKey ?? nonEmpty(env.DAP_RUN_KEY);
   const runIndex = env.DAP_RUN_INDEX !== undefined && /^\d+$/.test(env.DAP_RUN_INDEX) ? Number(env.DAP_RUN_INDEX) : undefined;
   const jobName = nonEmpty(env.CI_JOB_NAME);
-  const pipelineId = nonEmpty(env.CI_PIPELINE_ID);
-  const identity = sanitizeIdentity(flags.identity ?? defaultIdentity(experiment, runKey, pipelineId, jobName));
+  const origin = runOrigin(env);
+  const attemptOf = origin.pipeline ? sanitizeIdentity(`${runKey ?? experiment}|${origin.pipeline}|job:${jobName ?? 'job'}`) : undefined;
+  const identity = sanitizeIdentity(flags.identity ?? (attemptOf ? attemptOf + (origin.jobId ? `#${origin.jobId}` : '') : `${runKey ?? experiment}|local`));
   const runName = flags.runName ?? jobName ?? (spec && runIndex !== undefined ? `${spec}-${runIndex}` : runKey ?? experiment);
   const journalDir = path.resolve(workdir, flags.journalDir ?? env.DAP_JOURNAL_DIR ?? path.join('.dap', 'journal'));
   // generated jobs may not carry every DAP_* variable: what is missing comes from the spec itself
@@ -71,7 +72,7 @@ export function jobContext(envIn: NodeJS.ProcessEnv, flags: TrackFlags, cwd: str
     runIndex,
     runName,
     params: readParams(env, optionalPath(workdir, flags.paramsFile ?? nonEmpty(env.DAP_PARAMS_FILE))),
-    tags: lineageTags(env, { identity, runKey, runIndex, spec, command }),
+    tags: { ...lineageTags(env, { identity, runKey, runIndex, spec, command }), ...(attemptOf && !flags.identity ? { 'dap.attempt_of': attemptOf } : {}) },
     metricsFile: path.resolve(workdir, flags.metricsFile ?? nonEmpty(env.DAP_METRICS_FILE) ?? path.join('.dap', 'metrics.jsonl')),
     metricFiles: flags.metricFiles ?? pathList(env.DAP_METRIC_FILES),
     artifacts: flags.artifacts ?? pathList(env.DAP_ARTIFACTS),
@@ -83,11 +84,19 @@ export function jobContext(envIn: NodeJS.ProcessEnv, flags: TrackFlags, cwd: str
   };
 }
 
-/** The plan's run key plus pipeline and job *name*: a retried job (new job id) continues the same run. */
-function defaultIdentity(experiment: string, runKey: string | undefined, pipelineId: string | undefined, jobName: string | undefined): string {
-  const run = runKey ?? `${experiment}`;
-  if (pipelineId) return `${run}|pipeline:${pipelineId}|job:${jobName ?? 'job'}`;
-  return `${run}|local`;
+/**
+ * Where the run executes. On GitLab: its pipeline, and the job id, so a retried job (new id, same
+ * name) gets a run of its own, tagged `dap.attempt_of` like the attempt before it. In `dap run
+ * --local`: the local pipeline id dap drew for it (gitlab-ci-local restarts its numbering in every
+ * clone, so its CI_PIPELINE_ID would merge unrelated runs).
+ */
+function runOrigin(env: NodeJS.ProcessEnv): { pipeline?: string; jobId?: string } {
+  if (env.DAP_SOURCE === 'local') {
+    const id = nonEmpty(env.DAP_LOCAL_PIPELINE_ID);
+    return { pipeline: id ? `local:${id}` : undefined };
+  }
+  const id = nonEmpty(env.CI_PIPELINE_ID);
+  return { pipeline: id ? `pipeline:${id}` : undefined, jobId: nonEmpty(env.CI_JOB_ID) };
 }
 
 /** Identities go into MLflow filter strings in single quotes: keep them free of quotes and backslashes. */
@@ -95,11 +104,9 @@ function sanitizeIdentity(id: string): string {
   return id.replace(/['"\\\n\r]/g, '_').slice(0, 250);
 }
 
-function lineageTags(
-  env: NodeJS.ProcessEnv,
-  run: { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] },
-): Record<string, string> {
-  const tags: Record<string, string | undefined> = {
+function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, string> {
+  const local = env.DAP_SOURCE === 'local';
+  return finish({
     'dap.identity': run.identity,
     'dap.run_key': run.runKey,
     'dap.run_index': run.runIndex === undefined ? undefined : String(run.runIndex),
@@ -108,8 +115,18 @@ function lineageTags(
     'dap.spec_file': env.DAP_SPEC_FILE,
     'dap.spec_hash': env.DAP_SPEC_HASH,
     'dap.command': run.command.join(' ').slice(0, 8000) || undefined,
-    'mlflow.source.type': 'JOB',
     'mlflow.source.name': env.DAP_SPEC_FILE ?? run.command[0],
+    'dap.job_name': env.CI_JOB_NAME,
+    ...(local ? localTags(env) : gitlabTags(env)),
+  });
+}
+
+type RunTagsInput = { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] };
+
+function gitlabTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return {
+    'dap.source': env.GITLAB_CI === 'true' ? 'gitlab' : undefined,
+    'mlflow.source.type': 'JOB',
     'mlflow.source.git.commit': env.CI_COMMIT_SHA,
     'mlflow.source.git.branch': env.CI_COMMIT_TAG ? undefined : (env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME),
     'mlflow.source.git.repoURL': env.CI_PROJECT_URL,
@@ -119,7 +136,6 @@ function lineageTags(
     'dap.project': env.CI_PROJECT_PATH,
     'dap.pipeline_id': env.CI_PIPELINE_ID,
     'dap.pipeline_url': env.CI_PIPELINE_URL,
-    'dap.job_name': env.CI_JOB_NAME,
     'dap.job_id': env.CI_JOB_ID,
     'dap.job_url': env.CI_JOB_URL,
     'dap.mr_iid': env.CI_MERGE_REQUEST_IID,
@@ -128,8 +144,23 @@ function lineageTags(
     'dap.image': env.CI_JOB_IMAGE,
     'dap.image_digest': env.DAP_IMAGE_DIGEST,
   };
-  // every attempt of a retried job leaves its own tag, without read-modify-write on the server
-  if (env.CI_JOB_ID) tags[`dap.job_attempt.${env.CI_JOB_ID}`] = env.CI_JOB_URL ?? env.CI_JOB_ID;
+}
+
+/** A local run records what is true of this machine and omits the CI_* values gitlab-ci-local makes up. */
+function localTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return {
+    'dap.source': 'local',
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.source.git.commit': env.DAP_GIT_COMMIT,
+    'mlflow.source.git.branch': env.DAP_GIT_BRANCH,
+    'mlflow.source.git.repoURL': env.DAP_GIT_REMOTE,
+    'mlflow.user': env.DAP_USER,
+    'dap.git.dirty': env.DAP_GIT_DIRTY,
+    'dap.pipeline_id': env.DAP_LOCAL_PIPELINE_ID,
+  };
+}
+
+function finish(tags: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(tags)) if (v !== undefined && v !== '') out[k] = v.slice(0, 8000);
   return out;

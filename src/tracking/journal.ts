@@ -72,6 +72,8 @@ export function fsyncDir(dir: string): void {
 
 export interface JournalEntry {
   event: JournalEvent;
+  /** byte offset where this event's line starts (for line numbers in reports) */
+  start: number;
   /** byte offset just after this event's line: a cursor value */
   end: number;
 }
@@ -114,11 +116,12 @@ function parseLines(buf: Buffer, base: number): JournalRead {
     const nl = buf.indexOf(0x0a, start);
     if (nl < 0) break;
     const line = buf.subarray(start, nl).toString('utf8').trim();
+    const lineStart = base + start;
     start = nl + 1;
     if (!line) continue;
     try {
       const event = JSON.parse(line) as JournalEvent;
-      if (event && typeof event === 'object' && typeof event.t === 'string') entries.push({ event, end: base + start });
+      if (event && typeof event === 'object' && typeof event.t === 'string') entries.push({ event, start: lineStart, end: base + start });
       else badLines++;
     } catch {
       badLines++;
@@ -150,4 +153,23 @@ export function listJournals(dir: string): string[] {
     throw e;
   }
   return names.filter((n) => n.endsWith(JOURNAL_SUFFIX)).sort().map((n) => path.join(dir, n));
+}
+
+/** 1-based line number of the byte at `offset` (counts newlines before it; used for reports only). */
+export function lineNumberAt(file: string, offset: number, from?: { offset: number; line: number }): number {
+  let at = from && from.offset <= offset ? from.offset : 0;
+  let line = from && from.offset <= offset ? from.line : 1;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    while (at < offset) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, offset - at), at);
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) if (buf[i] === 0x0a) line++;
+      at += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return line;
 }

@@ -19,7 +19,11 @@ export function lockPath(journalFile: string): string {
 }
 
 export function tryLock(journalFile: string, staleMs = 60_000): Lock | null {
-  const file = lockPath(journalFile);
+  return tryLockFile(lockPath(journalFile), staleMs);
+}
+
+/** The same lock on any file name (e.g. the local run's max_parallel slots). */
+export function tryLockFile(file: string, staleMs = 60_000): Lock | null {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o644);

@@ -1,13 +1,13 @@
 import type { MetricPoint } from './events.js';
-import { keyProblem, toMetricValue } from './metric-rules.js';
+import { int64Problem, keyProblem, toMetricValue } from './metric-rules.js';
 
 // Turns what a training process writes into journal points. Bad input never throws: it is
 // counted, the first few of each kind are reported, and the rest of the stream goes on.
 
-export type WarningKind = 'malformed' | 'key' | 'value';
+export type WarningKind = 'malformed' | 'key' | 'value' | 'range';
 
 export class WarningCounter {
-  readonly counts: Record<WarningKind, number> = { malformed: 0, key: 0, value: 0 };
+  readonly counts: Record<WarningKind, number> = { malformed: 0, key: 0, value: 0, range: 0 };
   constructor(private readonly write: (line: string) => void, private readonly maxShown = 5) {}
 
   warn(kind: WarningKind, message: string): void {
@@ -17,7 +17,7 @@ export class WarningCounter {
   }
 
   total(): number {
-    return this.counts.malformed + this.counts.key + this.counts.value;
+    return this.counts.malformed + this.counts.key + this.counts.value + this.counts.range;
   }
 
   summary(): string | undefined {
@@ -26,6 +26,7 @@ export class WarningCounter {
     if (this.counts.malformed) parts.push(`${this.counts.malformed} malformed line(s)`);
     if (this.counts.key) parts.push(`${this.counts.key} illegal key(s)`);
     if (this.counts.value) parts.push(`${this.counts.value} non-numeric value(s)`);
+    if (this.counts.range) parts.push(`${this.counts.range} point(s) with a step or timestamp MLflow cannot store`);
     return `skipped ${parts.join(', ')}`;
   }
 }
@@ -34,7 +35,8 @@ export class WarningCounter {
 const DICT_META = new Set(['step', 'timestamp']);
 
 export class MetricCollector {
-  private readonly lastTs = new Map<string, number>();
+  /** the latest timestamp dap gave the key (explicit timestamps do not move it: one bad one must not carry over) */
+  private readonly lastAutoTs = new Map<string, number>();
   private readonly lastStep = new Map<string, number>();
   private readonly lastValue = new Map<string, unknown>();
 
@@ -58,6 +60,11 @@ export class MetricCollector {
     const ts = optionalTimestamp(rec.timestamp);
     if (step === null || ts === null) {
       this.warnings.warn('malformed', `${where}: "step" must be an integer and "timestamp" a number (ms): ${clip(text)}`);
+      return [];
+    }
+    const range = (step === undefined ? undefined : int64Problem('step', step)) ?? (ts === undefined ? undefined : int64Problem('timestamp', ts));
+    if (range) {
+      this.warnings.warn('range', `${where}: ${range}; the line is skipped: ${clip(text)}`);
       return [];
     }
     if (typeof rec.key === 'string' && 'value' in rec) {
@@ -88,7 +95,9 @@ export class MetricCollector {
 
   /**
    * One metric value. Without a step, the key's previous step + 1 (0 first); without a timestamp,
-   * now — but always after the key's previous timestamp, so two points never collapse into one row.
+   * now — but always after the previous timestamp dap gave the key, so two points never collapse
+   * into one row. A point MLflow would refuse (key, value, step or timestamp) is reported and dropped
+   * and leaves the key's state as it was.
    */
   point(key: string, raw: unknown, step: number | undefined, ts: number | undefined, where: string): MetricPoint | undefined {
     const problem = keyProblem(key);
@@ -102,11 +111,18 @@ export class MetricCollector {
       return undefined;
     }
     const s = step ?? (this.lastStep.has(key) ? this.lastStep.get(key)! + 1 : 0);
-    const prevTs = this.lastTs.get(key) ?? -1;
-    const t = ts ?? Math.max(this.now(), prevTs + 1);
+    const range = int64Problem('step', s) ?? (ts === undefined ? undefined : int64Problem('timestamp', ts));
+    if (range) {
+      this.warnings.warn('range', `${where}: metric ${JSON.stringify(key)} skipped: ${range}`);
+      return undefined;
+    }
+    let t = ts;
+    if (t === undefined) {
+      t = Math.max(this.now(), (this.lastAutoTs.get(key) ?? -1) + 1);
+      this.lastAutoTs.set(key, t);
+    }
     this.lastStep.set(key, s);
     this.lastValue.set(key, v);
-    this.lastTs.set(key, Math.max(prevTs, t));
     return { k: key, v, s, ts: t };
   }
 }
@@ -128,7 +144,7 @@ function parseJsonLenient(text: string): unknown {
 function optionalInt(x: unknown): number | undefined | null {
   if (x === undefined || x === null) return undefined;
   if (typeof x === 'number' && Number.isInteger(x)) return x;
-  if (typeof x === 'string' && /^-?\d+$/.test(x.trim())) return Number(x);
+  if (typeof x === 'string' && /^-?\d+$/.test(x.trim())) return Number(x); // beyond 2^53: refused as too large by the caller
   return null;
 }
 

@@ -1,28 +1,9 @@
-import path from 'node:path';
 import type { MetricValue } from './events.js';
 
 // MLflow's own rules (mlflow/utils/validation.py), checked before a point enters the journal so a
 // bad point is reported once, at the source, instead of failing a whole batch on the server.
 
-export const MAX_KEY_LENGTH = 250;
-export const MAX_PARAM_VALUE_LENGTH = 6000;
-export const MAX_TAG_VALUE_LENGTH = 8000;
-
-const NAME_CHARS = /^[\p{L}\p{N}\p{M}\p{Pc}/.\- :]*$/u;
-
-/** Returns why `key` is not a valid MLflow metric/param key, or undefined when it is. */
-export function keyProblem(key: string): string | undefined {
-  if (key.length === 0) return 'the key is empty';
-  if (key.length > MAX_KEY_LENGTH) return `the key is longer than ${MAX_KEY_LENGTH} characters`;
-  if (!NAME_CHARS.test(key)) {
-    return 'keys may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces, colons (:) and slashes (/)';
-  }
-  const norm = path.posix.normalize(key);
-  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
-    return `the key would resolve to the path "${norm}" (no leading "/", "//", "./" or "..")`;
-  }
-  return undefined;
-}
+export { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, keyProblem, int64Problem } from '../core/spec/mlflow-limits.js';
 
 /**
  * A JSON value as a metric value, the way MLflow takes it: finite numbers as they are, NaN and

@@ -15,9 +15,13 @@ export class FileTail {
   /** keeps a multi-byte character split across two reads intact */
   private decoder = new StringDecoder('utf8');
 
+  private failed = false;
+
   constructor(
     private readonly file: string,
     private readonly onLines: (lines: string[]) => void,
+    /** the file cannot be read (a directory, an I/O error): told once, then the tail stays quiet */
+    private readonly onError: (why: string) => void = () => undefined,
     private readonly intervalMs = 250,
   ) {}
 
@@ -37,10 +41,15 @@ export class FileTail {
 
   /** Reads whatever is new now; returns the number of complete lines handed out. */
   poll(): number {
-    if (this.reading) return 0;
+    if (this.reading || this.failed) return 0;
     this.reading = true;
     try {
       return this.readNew();
+    } catch (e) {
+      // runs in a timer: an exception here would take dap (and the run's status) down with it
+      this.failed = true;
+      this.onError((e as Error).message);
+      return 0;
     } finally {
       this.reading = false;
     }
@@ -58,9 +67,12 @@ export class FileTail {
   private readNew(): number {
     let fd: number;
     try {
+      // a pipe would block the open (and dap with it); a directory cannot be read
+      if (!fs.statSync(this.file).isFile()) throw new Error('it is not a regular file (a directory, a pipe or a device)');
       fd = fs.openSync(this.file, 'r');
-    } catch {
-      return 0; // not written yet
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0; // not written yet
+      throw e;
     }
     try {
       const size = fs.fstatSync(fd).size;

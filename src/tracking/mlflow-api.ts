@@ -16,6 +16,8 @@ export interface MlflowKeyValue { key: string; value: string }
 
 export interface MlflowApi {
   readonly trackingUri: string;
+  /** the server has answered at least one request */
+  answered?(): boolean;
   getOrCreateExperiment(name: string): Promise<string>;
   /** all active runs of the experiment matching an MLflow filter string */
   searchRuns(experimentId: string, filter: string): Promise<MlflowRunInfo[]>;

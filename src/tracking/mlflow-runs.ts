@@ -60,6 +60,7 @@ async function summarize(client: ReturnType<typeof createMlflowClient>, experime
     primary: ranking?.primary,
     goal: ranking?.goal,
     shippedTo: [uri],
+    attemptOf: tags['dap.attempt_of'],
   };
 }
 

@@ -1,5 +1,6 @@
 import { createMlflowClient, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
-import { TRANSIENT_STATUSES, type RetryPolicy } from '../adapters/http/index.js';
+import { HttpConnectionError, TRANSIENT_STATUSES, retryPolicyFromEnv, type RetryPolicy } from '../adapters/http/index.js';
+import { silent } from '../adapters/mlflow/errors.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import { metricValueAsNumber } from './metric-rules.js';
 import { RejectedError } from './sink.js';
@@ -18,10 +19,39 @@ export interface SharedApiOptions {
 }
 
 export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
-  const client: MlflowClient = createMlflowClient({ trackingUri: opts.trackingUri, env: opts.env, fetch: opts.fetch as never, retry: opts.retry });
-  const guard = <T>(fn: () => Promise<T>) => guardAt(client.trackingUri, fn);
+  // A server that accepts connections and never answers costs one timeout, not one per request and
+  // retry: the first timeout before any answer aborts every request of this process at once.
+  const breaker = new AbortController();
+  const timeoutMs = opts.retry?.timeoutMs ?? retryPolicyFromEnv(opts.env ?? process.env).timeoutMs;
+  let answered = false;
+  const baseFetch = opts.fetch ?? fetch;
+  const watchingFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const res = await baseFetch(input, init);
+    answered = true;
+    return res;
+  }) as typeof fetch;
+  const tripOnSilence = (cause?: unknown) => {
+    if (!answered && !breaker.signal.aborted) breaker.abort(silent(redactUri(opts.trackingUri), timeoutMs, cause));
+  };
+  const client: MlflowClient = createMlflowClient({
+    trackingUri: opts.trackingUri, env: opts.env, fetch: watchingFetch as never, retry: opts.retry, signal: breaker.signal,
+    onRetry: (e) => { if (e.reason === 'ETIMEDOUT') tripOnSilence(); },
+  });
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await guardAt(client.trackingUri, fn);
+    } catch (e) {
+      // the last (or only) attempt timed out before the server ever answered
+      if (e instanceof UnavailableError && e.cause instanceof HttpConnectionError && e.cause.code === 'ETIMEDOUT') {
+        tripOnSilence(e.cause);
+        if (breaker.signal.aborted) throw breaker.signal.reason;
+      }
+      throw e;
+    }
+  };
   return {
     trackingUri: client.trackingUri,
+    answered: () => answered,
     getOrCreateExperiment: (name) => guard(async () => (await client.experiments.getOrCreate(name)).experiment_id),
     searchRuns: (experimentId, filter) => guard(async () => {
       const out: MlflowRunInfo[] = [];

@@ -1,4 +1,4 @@
-import type { OpenEvent, RunStatus } from './events.js';
+import type { MetricValue, OpenEvent, RunStatus } from './events.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import type { Batch, RunRef, TrackingSink } from './sink.js';
 
@@ -21,6 +21,10 @@ export class MlflowSink implements TrackingSink {
 
   constructor(private readonly api: MlflowApi, private readonly opts: MlflowSinkOptions = {}) {
     this.uri = redactUri(api.trackingUri);
+  }
+
+  answered(): boolean {
+    return this.api.answered?.() ?? true;
   }
 
   async resolveRun(open: OpenEvent): Promise<RunRef> {
@@ -55,7 +59,7 @@ export class MlflowSink implements TrackingSink {
 
   async logBatch(run: RunRef, batch: Batch): Promise<void> {
     await this.api.logBatch(run.runId, {
-      metrics: batch.metrics.map((p) => ({ key: p.k, value: p.v, timestamp: p.ts, step: p.s })),
+      metrics: batch.metrics.map((p) => ({ key: p.k, value: storedValue(p.v), timestamp: p.ts, step: p.s })),
       params: Object.entries(batch.params).map(([key, value]) => ({ key, value })),
       tags: Object.entries(batch.tags).map(([key, value]) => ({ key, value })),
     });
@@ -77,6 +81,17 @@ export class MlflowSink implements TrackingSink {
     }
     return id;
   }
+}
+
+/**
+ * ±Infinity as MLflow stores it: SQL has no infinities, so the store writes ±1.7976931348623157e308
+ * (sqlalchemy_store.py). Sent so, what dap sends is exactly what the server keeps and returns, on
+ * every store and version, and a re-sent point is identical to the stored row. NaN travels as "NaN".
+ */
+function storedValue(v: MetricValue): MetricValue {
+  if (v === 'Infinity') return Number.MAX_VALUE;
+  if (v === '-Infinity') return -Number.MAX_VALUE;
+  return v;
 }
 
 function oldest(runs: MlflowRunInfo[]): MlflowRunInfo {

@@ -27,6 +27,10 @@ export interface RunSummary {
   rank?: number;
   /** tracking servers the whole journal reached */
   shippedTo: string[];
+  /** the `dap.attempt_of` tag: every attempt of a retried GitLab job shares it */
+  attemptOf?: string;
+  /** how many attempts of this run were seen (set on the latest one by latestAttempts) */
+  attempts?: number;
 }
 
 /** Without a declared goal: loss-like names are minimised, everything else maximised. */
@@ -46,6 +50,7 @@ export function summarizeJournal(file: string): RunSummary | undefined {
   };
   for (const { event } of entries) {
     if (event.t === 'params') Object.assign(s.params, event.params);
+    else if (event.t === 'tags' && event.tags['dap.attempt_of']) s.attemptOf = event.tags['dap.attempt_of'];
     else if (event.t === 'open') { s.status = 'RUNNING'; s.endTime = undefined; } // a later attempt of the same run
     else if (event.t === 'status') { s.status = event.status; s.endTime = event.time; s.exitCode = event.exitCode; }
     else if (event.t === 'metrics') {
@@ -64,6 +69,21 @@ export function summarizeJournal(file: string): RunSummary | undefined {
   const size = fs.statSync(file).size;
   for (const [uri, t] of Object.entries(readCursor(file).targets)) if (t.offset >= Math.min(size, end)) s.shippedTo.push(uri);
   return s;
+}
+
+/** One row per run: of the attempts of a retried job (same `attemptOf`), the latest started. */
+export function latestAttempts(runs: RunSummary[]): RunSummary[] {
+  const latest = new Map<string, RunSummary>();
+  const counts = new Map<string, number>();
+  const out: RunSummary[] = [];
+  for (const r of runs) {
+    if (!r.attemptOf) { out.push(r); continue; }
+    counts.set(r.attemptOf, (counts.get(r.attemptOf) ?? 0) + 1);
+    const seen = latest.get(r.attemptOf);
+    if (!seen || r.startTime > seen.startTime) latest.set(r.attemptOf, r);
+  }
+  for (const [key, r] of latest) out.push({ ...r, attempts: counts.get(key) });
+  return out;
 }
 
 /** Ranks runs within each experiment by the primary metric's best value (NaN last). */

@@ -18,6 +18,8 @@ export interface Batch {
 export interface TrackingSink {
   /** identifies the destination (cursor key, messages); never contains credentials */
   readonly uri: string;
+  /** the server has answered at least one request (it is there, perhaps slow); undefined: unknown */
+  answered?(): boolean;
   /** Finds the run tagged dap.identity = open.identity in open.experiment, or creates it (one winner if two race). */
   resolveRun(open: OpenEvent): Promise<RunRef>;
   /** Must be idempotent for an identical batch: re-sent points are exact duplicates. */

@@ -4,7 +4,9 @@
 // read back with the MLflow *Python* client and boto3, and compared with what dap planned and
 // with what the jobs wrote (their metrics files and journals) — nothing is hard-coded.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +16,8 @@ import { MLFLOW_URI, minioKeys, readBack, requireBuilt, requireMlflow, uniqueNam
 import { exampleRepo, jobEnv, pipelineStateFile, type ExampleRepo } from './support/example-repo.js';
 import { pointKeys, readJournals, type JournaledRun } from './support/journals.js';
 
-// gitlab-ci-local 4.73 does not set CI_JOB_IMAGE (GitLab does, to the job's image); shell jobs
-// inherit our environment, so we provide the value GitLab would give the generated jobs.
+// A local run must not record GitLab values gitlab-ci-local makes up (or that leak from the shell):
+// this one would show up as dap.image if it did.
 const JOB_IMAGE = 'registry.example.com/e2e/dap/env-python:latest';
 
 const param = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -60,7 +62,8 @@ describe('dap run --local of the example against the real MLflow', () => {
     const pipelineIds = new Set(first.map((r) => r.tags['dap.pipeline_id']));
     expect(pipelineIds.size).toBe(1);
     const pipelineId = [...pipelineIds][0]!;
-    expect(pipelineId).toMatch(/^\d+$/);
+    expect(pipelineId).toBe(res.pipelineId);
+    expect(pipelineId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
 
     for (const planned of repo.plan.runs) {
       const matches = first.filter((r) => r.tags['dap.run_key'] === planned.key);
@@ -79,16 +82,16 @@ describe('dap run --local of the example against the real MLflow', () => {
       expect(t['mlflow.source.git.branch'], where).toBe('main');
       expect(t['dap.job_name'], where).toMatch(new RegExp(`^toy-regression lane \\d/\\d: \\[${dapRun}\\]$`));
       expect(r.run_name, where).toBe(t['dap.job_name']);
-      expect(t['dap.job_id'], where).toMatch(/^\d+$/);
-      expect(Object.keys(t).filter((k) => k.startsWith('dap.job_attempt.')), where).toEqual([`dap.job_attempt.${t['dap.job_id']}`]);
-      expect(t['dap.identity'], where).toBe(`${planned.key}|pipeline:${pipelineId}|job:${t['dap.job_name']}`);
+      expect(t['dap.identity'], where).toBe(`${planned.key}|local:${pipelineId}|job:${t['dap.job_name']}`);
+      // what is true of a local run, and nothing gitlab-ci-local makes up
+      expect(t['dap.source'], where).toBe('local');
+      expect(t['mlflow.user'], where).toBe('dap test'); // git's user.name in the repository
+      expect(t['mlflow.source.git.repoURL'], where).toBeUndefined(); // the repository has no remote
+      for (const made of ['dap.job_id', 'dap.job_url', 'dap.pipeline_url', 'dap.project', 'dap.runner', 'dap.image']) expect(t[made], `${where}: ${made}`).toBeUndefined();
       expect(t['dap.spec_file'], where).toBe(repo.plan.specFile);
       expect(t['mlflow.source.name'], where).toBe(repo.plan.specFile);
       expect(t['dap.spec_hash'], where).toBe(repo.plan.specHash);
       expect(t['dap.experiment'], where).toBe(repo.plan.spec.name);
-      expect(t['dap.image'], where).toBe(JOB_IMAGE);
-      expect(t['dap.pipeline_url'], where).toMatch(/^https?:\/\/\S+\/pipelines\/\d+$/);
-      expect(t['dap.job_url'], where).toMatch(new RegExp(`/jobs/${t['dap.job_id']}$`));
 
       // step histories: what the training script wrote, once per step
       const written = scriptMetrics(repo.root, dapRun);
@@ -131,32 +134,29 @@ describe('dap run --local of the example against the real MLflow', () => {
     expect(back.runs.map((r) => r.run_id).sort()).toEqual(first.map((r) => r.run_id).sort());
   }, 120_000);
 
-  it('a replayed pipeline (same CI_PIPELINE_ID, jobs retried from scratch) continues the same runs', async () => {
-    fs.rmSync(pipelineStateFile(repo.root)); // gitlab-ci-local hands out the same pipeline id again
-    fs.rmSync(journalDir, { recursive: true });
-    await run();
-    const second = readJournals(journalDir);
-    expect(second.map((j) => j.identity).sort()).toEqual(firstJournals.map((j) => j.identity).sort());
-
-    const back = await readBack(repo.experiment);
-    expect(back.count).toBe(repo.plan.runs.length);
-    expect(back.runs.map((r) => r.run_id).sort()).toEqual(first.map((r) => r.run_id).sort());
-    for (const r of back.runs) {
-      const before = firstJournals.find((j) => j.identity === r.tags['dap.identity'])!;
-      const now = second.find((j) => j.identity === r.tags['dap.identity'])!;
-      const where = r.run_name;
-      expect(r.status, where).toBe('FINISHED');
-      // GitLab gives a retried job a new id: the run points at the latest, each attempt leaves a tag
-      expect(now.tags['dap.job_id'], where).not.toBe(before.tags['dap.job_id']);
-      expect(r.tags['dap.job_id'], where).toBe(now.tags['dap.job_id']);
-      expect(Object.keys(r.tags).filter((k) => k.startsWith('dap.job_attempt.')).sort(), where)
-        .toEqual([`dap.job_attempt.${before.tags['dap.job_id']}`, `dap.job_attempt.${now.tags['dap.job_id']}`].sort());
-      // documented design (docs/tracking.md, Run identity): a retry's points are added to the
-      // run's histories; neither attempt's points may appear twice, and nothing else may appear
-      for (const key of Object.keys(now.points)) {
-        expect(pointKeys(r.history[key] ?? []), `${where}: ${key}`).toEqual(pointKeys([...before.points[key]!, ...now.points[key]!]));
+  it('the same sweep run in a second clone (gitlab-ci-local numbering from scratch) makes runs of its own', async () => {
+    const before = await readBack(repo.experiment);
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'dap-e2e-clone-'));
+    execFileSync('git', ['clone', '-q', repo.root, clone]);
+    try {
+      const res = await runOp({ root: clone, experiments: [], env: env(), onLine: (l) => log.push(l) });
+      expect(res.passed, log.slice(-40).join('\n')).toBe(true);
+      // both gitlab-ci-local states started from scratch: their CI_PIPELINE_IDs are the same number
+      expect(fs.readFileSync(pipelineStateFile(clone), 'utf8')).toBe(fs.readFileSync(pipelineStateFile(repo.root), 'utf8'));
+      const back = await readBack(repo.experiment);
+      expect(back.count).toBe(2 * repo.plan.runs.length);
+      const old = new Set(before.runs.map((r) => r.run_id));
+      const fresh = back.runs.filter((r) => !old.has(r.run_id));
+      expect(new Set(fresh.map((r) => r.tags['dap.pipeline_id']))).toEqual(new Set([res.pipelineId]));
+      expect(res.pipelineId).not.toBe(before.runs[0]!.tags['dap.pipeline_id']);
+      // one execution per run: the first clone's runs kept their points, the second's have one point per step
+      expect(histories(back.runs.filter((r) => old.has(r.run_id)))).toEqual(histories(before.runs));
+      for (const r of fresh) {
+        const steps = r.history.val_loss!.map(([s]) => s);
+        expect([steps.length, new Set(steps).size], r.run_name).toEqual([Number(r.params.epochs), Number(r.params.epochs)]);
       }
-      expect(r.artifacts.map((a) => a.path).sort(), where).toEqual(jobArtifacts(repo.root, r.tags['dap.run']!).map(([p]) => p));
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
     }
   }, 180_000);
 
@@ -164,13 +164,12 @@ describe('dap run --local of the example against the real MLflow', () => {
     const before = await readBack(repo.experiment);
     await run();
     const back = await readBack(repo.experiment);
-    expect(back.count).toBe(2 * repo.plan.runs.length);
+    expect(back.count).toBe(before.count + repo.plan.runs.length);
     const old = new Set(before.runs.map((r) => r.run_id));
     const fresh = back.runs.filter((r) => !old.has(r.run_id));
     expect(fresh).toHaveLength(repo.plan.runs.length);
-    const oldPipeline = before.runs[0]!.tags['dap.pipeline_id'];
     expect(new Set(fresh.map((r) => r.tags['dap.pipeline_id'])).size).toBe(1);
-    expect(fresh[0]!.tags['dap.pipeline_id']).not.toBe(oldPipeline);
+    expect(before.runs.map((r) => r.tags['dap.pipeline_id'])).not.toContain(fresh[0]!.tags['dap.pipeline_id']);
     expect(fresh.map((r) => r.tags['dap.run_key']).sort()).toEqual(repo.plan.runs.map((p) => p.key).sort());
     expect(histories(back.runs.filter((r) => old.has(r.run_id)))).toEqual(histories(before.runs));
     for (const r of fresh) expect(r.history.val_loss, r.run_name).toHaveLength(Number(r.params.epochs));

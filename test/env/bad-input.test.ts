@@ -92,7 +92,6 @@ describe('dap env: bad input', () => {
       expect(r.stderr).toContain('ssh-keygen -t ed25519');
     } finally {
       await bare.cleanup();
-      Object.assign(process.env, sb.env);
     }
     expect(await projectContainers()).toEqual([]);
   });
@@ -109,7 +108,6 @@ describe('dap env: bad input', () => {
       expect(r.stderr).toContain('ssh-add');
     } finally {
       await locked.cleanup();
-      Object.assign(process.env, sb.env);
     }
     expect(await projectContainers()).toEqual([]);
   }, 900_000);

@@ -6,7 +6,7 @@ import { pushEnvironment } from '../../src/ops/env/push.js';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
 import { execFileSync } from 'node:child_process';
 import { renderEnvironment } from '../../src/ops/env/render.js';
-import { CountingEngine, addEnvironment, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
+import { CountingEngine, TEST_PROJECT, addEnvironment, dapCli, opsContext, registryCredentials, requireEngine, requireRegistry, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Build `python` (first time: minutes of apt/pip, cached afterwards), rebuild unchanged with no
@@ -24,7 +24,7 @@ describe('dap env build / push (real engine, real registry)', () => {
   it('builds python, then makes no build call when nothing changed', async () => {
     const c = opsContext(sb);
     const first = await buildEnvironment(c, 'python');
-    expect(first.image).toMatch(/^127\.0\.0\.1:55001\/daptest\/env-python:[0-9a-f]{20}$/);
+    expect(first.image).toMatch(new RegExp(`^127\\.0\\.0\\.1:55001/${TEST_PROJECT}/env-python:[0-9a-f]{20}$`));
     const again = opsContext(sb);
     const second = await buildEnvironment(again, 'python');
     expect(second.image).toBe(first.image);
@@ -53,10 +53,9 @@ describe('dap env build / push (real engine, real registry)', () => {
 
   it('pushes with auth, writes images.lock.json, pulls back by digest; no build when only the registry has it', async () => {
     const creds = registryCredentials();
-    process.env.DAP_REGISTRY_USER = creds.user;
-    process.env.DAP_REGISTRY_PASSWORD = creds.password;
-    try {
-      const c = opsContext(sb);
+    const login = { DAP_REGISTRY_USER: creds.user, DAP_REGISTRY_PASSWORD: creds.password };
+    {
+      const c = opsContext(sb, undefined, login);
       const pushed = await pushEnvironment(c, 'python');
       expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const lock = JSON.parse(readFileSync(path.join(sb.project, 'environments', 'images.lock.json'), 'utf8')) as Record<string, unknown>;
@@ -70,7 +69,7 @@ describe('dap env build / push (real engine, real registry)', () => {
       // drop the local tag: the tag is found in the registry, so still no build
       const engine = new CountingEngine();
       await engine.docker.getImage(pushed.image).remove({ noprune: true });
-      const c2 = opsContext(sb, engine);
+      const c2 = opsContext(sb, engine, login);
       const r = await buildEnvironment(c2, 'python');
       expect(r.source).toBe('registry');
       expect(engine.builds).toBe(0);
@@ -81,9 +80,6 @@ describe('dap env build / push (real engine, real registry)', () => {
       const info = await engine.inspectImage(pushed.ref);
       expect(info?.repoDigests).toContain(pushed.ref);
       await engine.tag(pushed.ref, pushed.image); // restore the tag for the other tests
-    } finally {
-      delete process.env.DAP_REGISTRY_USER;
-      delete process.env.DAP_REGISTRY_PASSWORD;
     }
   }, 900_000);
 
@@ -91,7 +87,7 @@ describe('dap env build / push (real engine, real registry)', () => {
     await addEnvironment(sb, 'plain', '', {
       Dockerfile: 'FROM local/debian:bookworm\nRUN echo from-user-dockerfile > /plain.txt\nUSER nobody\n',
     });
-    const rendered = await renderEnvironment('plain', sb.project);
+    const rendered = await renderEnvironment('plain', sb.env, sb.project);
     expect(rendered.dockerfile).toContain('RUN echo from-user-dockerfile > /plain.txt');
     expect(rendered.dockerfile.indexOf('USER nobody')).toBeLessThan(rendered.dockerfile.indexOf('USER root'));
     const c = opsContext(sb);
@@ -102,8 +98,15 @@ describe('dap env build / push (real engine, real registry)', () => {
     execFileSync('docker', ['rmi', built.image], { stdio: 'ignore' });
   }, 900_000);
 
-  it('a push without credentials is refused by the registry with a clear message', async () => {
+  it('a push without credentials is refused before any upload, naming the variables to set', async () => {
     const c = opsContext(sb);
-    await expect(pushEnvironment(c, 'python')).rejects.toThrow(/push of .* failed: .*(no basic auth|unauthorized|authentication)/i);
+    const err = await pushEnvironment(c, 'python').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toBe('cannot push environment python: registry 127.0.0.1:55001 needs a login and none is set; nothing was uploaded');
+    expect(err?.hint).toContain('set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD');
+    expect(c.engine.pushes).toBe(0);
+    const cli = dapCli(['env', 'push', 'python'], sb.env, sb.project);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('hint: set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD');
+    expect(cli.stderr).not.toContain('pushing ');
   });
 });

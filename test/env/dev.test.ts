@@ -12,7 +12,7 @@ import { execIn } from '../../src/adapters/docker/containers.js';
 import { sshExec, HostKeyMismatchError } from '../../src/adapters/ssh/client.js';
 import { pinnedKeys } from '../../src/core/env/known-hosts.js';
 import { DockerEngine } from '../../src/adapters/docker/engine.js';
-import { dapCli, opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
+import { TEST_PROJECT, dapCli, opsContext, removeProjectContainers, requireEngine, sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 
 // Dev containers on the real engine: ssh2 with the pinned host key, Jupyter's token, the
@@ -34,7 +34,7 @@ afterAll(async () => {
 const key = () => readFileSync(path.join(sb.home, '.ssh', 'id_ed25519'));
 const pinned = async (alias: string) => pinnedKeys(await fs.readFile(path.join(sb.home, '.ssh', 'dap_known_hosts'), 'utf8'), alias);
 const ssh = async (name: string, command: string) => {
-  const info = await connectInfo(name);
+  const info = await connectInfo(name, sb.env);
   return sshExec({ host: '127.0.0.1', port: info.sshPort, username: info.user, privateKey: key(), pinned: await pinned(`dap-${name}`) }, command);
 };
 
@@ -58,8 +58,8 @@ describe('dap env up (real engine, real sshd)', () => {
 
   it('password login is off and host keys are not in the image', async () => {
     const engine = new DockerEngine();
-    const info = await connectInfo('python');
-    const cname = 'dap-daptest-python';
+    const info = await connectInfo('python', sb.env);
+    const cname = `dap-${TEST_PROJECT}-python`;
     const cfg = await execIn(engine, cname, ['cat', '/run/dap/sshd_config']);
     expect(cfg.stdout).toMatch(/^PasswordAuthentication no$/m);
     expect(cfg.stdout).toMatch(/^PermitRootLogin no$/m);
@@ -69,7 +69,7 @@ describe('dap env up (real engine, real sshd)', () => {
   });
 
   it('Jupyter answers with the token and refuses without it', async () => {
-    const info = await connectInfo('python');
+    const info = await connectInfo('python', sb.env);
     expect(info.jupyter).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}$/);
     const url = new URL(info.jupyter!);
     const token = url.searchParams.get('token')!;
@@ -111,7 +111,7 @@ describe('dap env up (real engine, real sshd)', () => {
     const engine = new DockerEngine();
     // regenerate the key inside the container and make sshd re-read it (SIGHUP re-execs sshd)
     const k = '/var/lib/dap/ssh/ssh_host_ed25519_key';
-    const res = await execIn(engine, 'dap-daptest-python', ['sh', '-c', `rm -f ${k} ${k}.pub && ssh-keygen -q -t ed25519 -N '' -f ${k} && kill -HUP $(cat /run/sshd.pid)`]);
+    const res = await execIn(engine, `dap-${TEST_PROJECT}-python`, ['sh', '-c', `rm -f ${k} ${k}.pub && ssh-keygen -q -t ed25519 -N '' -f ${k} && kill -HUP $(cat /run/sshd.pid)`]);
     expect(res.code, res.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     await expect(ssh('python', 'true')).rejects.toBeInstanceOf(HostKeyMismatchError);
@@ -125,14 +125,14 @@ describe('dap env up (real engine, real sshd)', () => {
 
   it('two environments run side by side without port clashes; ls and ssh-config list both', async () => {
     await upEnvironment(opsContext(sb), 'base');
-    const [a, b] = [await connectInfo('python'), await connectInfo('base')];
+    const [a, b] = [await connectInfo('python', sb.env), await connectInfo('base', sb.env)];
     expect(a.sshPort).not.toBe(b.sshPort);
     expect((await ssh('base', 'echo base')).stdout.trim()).toBe('base');
     expect((await ssh('python', 'echo python')).stdout.trim()).toBe('python');
     const ls = await listEnvironments(opsContext(sb));
-    expect(ls.containers.filter((k) => k.project === 'daptest' && k.state === 'running').map((k) => k.env).sort()).toEqual(['base', 'python']);
+    expect(ls.containers.filter((k) => k.project === TEST_PROJECT && k.state === 'running').map((k) => k.env).sort()).toEqual(['base', 'python']);
     const before = await fs.readFile(path.join(sb.home, '.ssh', 'config'), 'utf8');
-    const again = await writeSshConfig();
+    const again = await writeSshConfig(sb.env);
     expect(again.changed).toBe(false);
     expect(await fs.readFile(path.join(sb.home, '.ssh', 'config'), 'utf8')).toBe(before);
     expect(before).toContain('Host dap-base');
@@ -141,7 +141,7 @@ describe('dap env up (real engine, real sshd)', () => {
   }, 900_000);
 
   it('the same image runs a CI-style command (no sshd, no Jupyter, root, dap on PATH)', async () => {
-    const info = await connectInfo('python');
+    const info = await connectInfo('python', sb.env);
     const out = await ciRun(info, 'echo ok; id -u; command -v dap; dap --version; pgrep sshd || echo no-sshd');
     expect(out.split('\n').map((l) => l.trim())).toEqual(expect.arrayContaining(['ok', '0', '/usr/local/bin/dap', 'no-sshd']));
     expect(out).toMatch(/^\d+\.\d+\.\d+$/m);

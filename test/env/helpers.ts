@@ -3,7 +3,7 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DockerEngine } from '../../src/adapters/docker/engine.js';
-import type { EnvOpsContext } from '../../src/ops/env/build.js';
+import type { EnvDeps } from '../../src/ops/env/deps.js';
 import { findProject } from '../../src/ops/env/project.js';
 import { listContainers } from '../../src/adapters/docker/containers.js';
 
@@ -13,14 +13,20 @@ import { listContainers } from '../../src/adapters/docker/containers.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const realCache = process.env.DAP_CACHE ?? path.join(os.homedir(), '.cache', 'dap');
-export const TEST_PROJECT = 'daptest';
+/** The project the tests' containers, volumes and images are named after; DAP_TEST_PROJECT keeps parallel runs apart. */
+export const TEST_PROJECT = process.env.DAP_TEST_PROJECT ?? 'daptest';
 
-/** Counts build calls: a no-op `dap env build` must make none. */
+/** Counts build and push calls: a no-op `dap env build` makes no build, a push without a login no upload. */
 export class CountingEngine extends DockerEngine {
   builds = 0;
+  pushes = 0;
   override build(...args: Parameters<DockerEngine['build']>): ReturnType<DockerEngine['build']> {
     this.builds++;
     return super.build(...args);
+  }
+  override push(...args: Parameters<DockerEngine['push']>): ReturnType<DockerEngine['push']> {
+    this.pushes++;
+    return super.push(...args);
   }
 }
 
@@ -51,7 +57,7 @@ export interface Sandbox {
   cleanup: () => Promise<void>;
 }
 
-/** Temp HOME (+ ed25519 key) and temp project; process.env is pointed at them. */
+/** Temp HOME (+ ed25519 key) and temp project, and the environment variables pointing at them (process.env is left alone: ops get `env` injected). */
 export async function sandbox(opts: { key?: boolean } = {}): Promise<Sandbox> {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'dap-env-test-'));
   const home = path.join(base, 'home');
@@ -73,14 +79,9 @@ export async function sandbox(opts: { key?: boolean } = {}): Promise<Sandbox> {
   delete env.DOCKER_HOST;
   delete env.DAP_REGISTRY_USER; delete env.DAP_REGISTRY_PASSWORD; delete env.CI_REGISTRY_USER; delete env.CI_REGISTRY_PASSWORD;
   delete env.DAP_REGISTRY_IMAGE; delete env.CI_REGISTRY_IMAGE;
-  const saved = { ...process.env };
-  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
-  Object.assign(process.env, env);
   return {
     home, project, env,
     cleanup: async () => {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
       await fs.rm(base, { recursive: true, force: true });
     },
   };
@@ -93,12 +94,14 @@ export async function addEnvironment(sb: Sandbox, name: string, yaml: string, fi
   for (const [f, text] of Object.entries(files)) await fs.writeFile(path.join(dir, f), text);
 }
 
-export function opsContext(sb: Sandbox, engine = new CountingEngine()): EnvOpsContext & { engine: CountingEngine } {
+/** What the env ops get in the tests: the sandbox's variables (plus `extra`), a counting engine. */
+export function opsContext(sb: Sandbox, engine = new CountingEngine(), extra: NodeJS.ProcessEnv = {}): EnvDeps & { engine: CountingEngine } {
   const lines: string[] = [];
+  const env = { ...sb.env, ...extra };
   return {
-    engine, project: findProject(sb.project),
+    engine, project: findProject(sb.project, env), env,
     log: { write: (s: string) => { lines.push(s); return true; } },
-  } as EnvOpsContext & { engine: CountingEngine };
+  };
 }
 
 /** Containers this test project left behind (must be none after a failed `up`). */

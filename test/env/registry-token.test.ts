@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestExists } from '../../src/adapters/docker/registry-api.js';
 import { buildEnvironment } from '../../src/ops/env/build.js';
 import { pushEnvironment } from '../../src/ops/env/push.js';
-import { CountingEngine, addEnvironment, opsContext, requireEngine, sandbox, type Sandbox } from './helpers.js';
+import { CountingEngine, TEST_PROJECT, addEnvironment, opsContext, requireEngine, sandbox, type Sandbox } from './helpers.js';
 import { startTokenRegistry, type TokenRegistry } from './support/token-registry.js';
 
 // GitLab's container registry authenticates with tokens: the registry answers 401 with a Bearer
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await requireEngine();
   sb = await sandbox();
   reg = await startTokenRegistry();
-  process.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/daptest`;
+  sb.env.DAP_REGISTRY_IMAGE = `${reg.address}/research/${TEST_PROJECT}`;
   await addEnvironment(sb, 'tok', '', { Dockerfile: 'FROM local/debian:bookworm\nRUN echo token-registry > /tok.txt\n' });
 }, 120_000);
 afterAll(async () => {
@@ -28,18 +28,23 @@ afterAll(async () => {
 const login = () => ({ DAP_REGISTRY_USER: reg.user, DAP_REGISTRY_PASSWORD: reg.password });
 
 describe('a registry with token auth (GitLab style)', () => {
-  it('a push without credentials is refused, with what to set', async () => {
-    const err = await pushEnvironment(opsContext(sb), 'tok').then(() => undefined, (e: Error & { hint?: string }) => e);
-    expect(err?.message).toMatch(/push of .*\/research\/daptest\/env-tok:[0-9a-f]{20} failed: .*(unauthorized|authentication required|denied)/i);
-    expect(err?.hint).toMatch(/DAP_REGISTRY_USER\/DAP_REGISTRY_PASSWORD/);
+  it('a push without credentials, or with wrong ones, stops before building or uploading, saying what to set', async () => {
+    const c = opsContext(sb);
+    const err = await pushEnvironment(c, 'tok').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toBe(`cannot push environment tok: registry ${reg.address} needs a login and none is set; nothing was uploaded`);
+    expect(err?.hint).toMatch(/set DAP_REGISTRY_USER and DAP_REGISTRY_PASSWORD/);
+    const wrong = opsContext(sb, undefined, { DAP_REGISTRY_USER: reg.user, DAP_REGISTRY_PASSWORD: 'wrong' });
+    await expect(pushEnvironment(wrong, 'tok')).rejects.toThrow(`registry ${reg.address} refused the login of ${reg.user}`);
+    expect([c.engine.builds, c.engine.pushes, wrong.engine.builds, wrong.engine.pushes]).toEqual([0, 0, 0, 0]);
+    // the engine never asked the token service for push rights
+    expect(reg.tokenRequests.filter((t) => t.scope.includes('push') && t.authorized)).toEqual([]);
   }, 600_000);
 
   it('pushes through the token flow; the tag check and a pull by digest use it too', async () => {
-    Object.assign(process.env, login());
-    try {
-      const pushed = await pushEnvironment(opsContext(sb), 'tok');
+    {
+      const pushed = await pushEnvironment(opsContext(sb, undefined, login()), 'tok');
       expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-      const repo = 'research/daptest/env-tok';
+      const repo = `research/${TEST_PROJECT}/env-tok`;
       // the engine asked the token service for push rights on exactly this repository, with the right login
       expect(reg.tokenRequests.some((t) => t.authorized && t.service === 'container_registry' && t.scope.includes(`repository:${repo}:`) && t.scope.includes('push'))).toBe(true);
 
@@ -53,7 +58,7 @@ describe('a registry with token auth (GitLab style)', () => {
       // without the local tag, `dap env build` finds the tag in the registry: no build call
       const engine = new CountingEngine();
       await engine.docker.getImage(pushed.image).remove({ noprune: true });
-      const built = await buildEnvironment(opsContext(sb, engine), 'tok');
+      const built = await buildEnvironment(opsContext(sb, engine, login()), 'tok');
       expect(built.source).toBe('registry');
       expect(engine.builds).toBe(0);
 
@@ -65,9 +70,6 @@ describe('a registry with token auth (GitLab style)', () => {
       for (const ref of [pushed.ref, pushed.image, pushed.image.replace(/:[0-9a-f]{20}$/, ':latest')]) {
         await engine.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
       }
-    } finally {
-      delete process.env.DAP_REGISTRY_USER;
-      delete process.env.DAP_REGISTRY_PASSWORD;
     }
   }, 600_000);
 });

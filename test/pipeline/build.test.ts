@@ -95,13 +95,21 @@ describe('max_parallel lanes', () => {
     const exp = experiment({ name: 'lanes' }, grid(7), 3);
     const doc = parse(build([exp]).files[0]!.text);
     const lanes = ['lanes lane 1/3', 'lanes lane 2/3', 'lanes lane 3/3'].map((n) => doc[n]);
-    expect(lanes.map((j) => j.resource_group)).toEqual(['dap-lanes-1', 'dap-lanes-2', 'dap-lanes-3']);
+    // scoped to the pipeline: a second pipeline of the experiment (another branch, a re-push) gets its own lanes
+    expect(lanes.map((j) => j.resource_group)).toEqual(['dap-lanes-1-$CI_PIPELINE_ID', 'dap-lanes-2-$CI_PIPELINE_ID', 'dap-lanes-3-$CI_PIPELINE_ID']);
     expect(lanes.map((j) => j.parallel.matrix[0].DAP_RUN.map((id: string) => Number(id.split('-')[0]!.slice(1))))).toEqual([[0, 3, 6], [1, 4], [2, 5]]);
   });
   it('max_parallel 1 is one sequential lane', () => {
     const doc = parse(build([experiment({ name: 'one' }, grid(3), 1)]).files[0]!.text);
-    expect(doc.one.resource_group).toBe('dap-one-1');
+    expect(doc.one.resource_group).toBe('dap-one-1-$CI_PIPELINE_ID');
     expect(doc.one.parallel.matrix[0].DAP_RUN).toHaveLength(3);
+  });
+  it('max_parallel_scope: project shares the lanes across every pipeline of the project', () => {
+    const exp = experiment({ name: 'gpu', sweep: { grid: { i: [0, 1, 2] }, max_parallel: 2, max_parallel_scope: 'project' } }, grid(3), 2);
+    const { files } = build([exp]);
+    const doc = parse(files[0]!.text);
+    expect([doc['gpu lane 1/2'].resource_group, doc['gpu lane 2/2'].resource_group]).toEqual(['dap-gpu-1', 'dap-gpu-2']);
+    lintOk(files[0]!.text);
   });
   it('no lanes when max_parallel covers every run', () => {
     expect(jobNames(build([experiment({ name: 'wide' }, grid(3), 5)]).files[0]!.text)).toEqual(['wide']);

@@ -1,9 +1,9 @@
 // generateOp and `dap generate` on real temp projects (real git for --changed-since).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DapError } from '../../src/errors.js';
 import { generateOp } from '../../src/ops/generate.js';
 import { commitAll, tempRepo, writeFiles } from '../support/temp-repo.js';
@@ -31,8 +31,6 @@ function cli(root: string, args: string[]) {
     return { code: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
   }
 }
-
-beforeAll(() => { spawnSync('npx', ['tsc', '-p', repoRoot], { stdio: 'ignore' }) /* emits even when another file has a type error */; });
 
 describe('dap generate', () => {
   it('every mode writes a pipeline that dap lint accepts', async () => {
@@ -156,6 +154,19 @@ describe('dap generate --changed-since', () => {
     expect(readFileSync(path.join(root, '.gitlab-ci.yml'), 'utf8')).toContain('dap generate --check --none');
     expect(cli(root, ['generate', '--check', '--none']).code).toBe(0);
     expect(cli(root, ['generate', '--check']).code).toBe(1); // the full pipeline would differ
+  });
+
+  it('--changed-since REF --out FILE: the pipeline checks FILE, and its dap_check command passes', async () => {
+    const root = await project();
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    await writeFiles(root, { 'src/alpha.py': 'print("a3")\n' });
+    commitAll(root);
+    const r = cli(root, ['generate', '--changed-since', base, '--out', 'ci/pipeline.yml']);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(path.join(root, 'ci/pipeline.yml'), 'utf8');
+    const check = /- (dap generate --check .*)/.exec(text)![1]!;
+    expect(check).toBe('dap generate --check --out ci/pipeline.yml experiments/alpha.yaml');
+    expect(cli(root, check.split(' ').slice(1)).code).toBe(0);
   });
 
   it('string commands and --opt=path words count as command files', async () => {

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { compileSpecSchemaWithSource } from '../../src/core/spec/schema-check.js';
-import { loadStandalone } from '../../src/ops/lint.js';
+import { loadStandalone } from '../../src/ops/schema-cache.js';
 import { check, lines, schema } from './helpers.js';
 
 const bad: Record<string, string> = {

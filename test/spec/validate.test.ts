@@ -251,3 +251,36 @@ describe('spec validation: every problem at file:line:col', () => {
     expect(p.frame).toBe(['  3 | command: [x]', '  4 | sweep:', '> 5 |   grid: {lr: []}', '    |              ^', '  6 |'].join('\n'));
   });
 });
+
+describe('spec warnings: legal, but almost surely a mistake', () => {
+  it('$DAP_PARAM_* of an unknown param, and params no command uses, each with its position; the spec still loads', () => {
+    const { specs, problems, warnings } = check({
+      'experiments/w.yaml': [
+        'name: w',
+        'environment: python',
+        `command: 'python3 train.py --lr "$DAP_PARAM_LR" --bs "\${DAP_PARAM_BATCH}"'`,
+        'params: {lr: 0.1, unused: 3}',
+        '',
+      ].join('\n'),
+    });
+    expect(lines(problems)).toEqual([]);
+    expect(specs).toHaveLength(1);
+    expect(lines(warnings)).toEqual([
+      'experiments/w.yaml:3:55: warning: ${DAP_PARAM_BATCH} is not a parameter of this experiment (known: $DAP_PARAM_LR, $DAP_PARAM_UNUSED); every run would find it empty',
+      'experiments/w.yaml:4:19: warning: parameter "unused" is not used by command (no {{ params.unused }} or $DAP_PARAM_UNUSED); it is still logged with every run, so unless the script reads $DAP_PARAM_UNUSED or $DAP_PARAMS_FILE itself, pass it in command',
+    ]);
+  });
+  it('no warning when every param reaches the command (argv templates, env vars in an sh -c word)', () => {
+    const { warnings } = check({
+      'experiments/ok.yaml': [
+        'name: ok',
+        'environment: python',
+        `command: ["sh", "-c", "python3 train.py --seed $DAP_PARAM_SEED", "--lr", "{{ params.lr }}"]`,
+        'params: {seed: 1}',
+        'sweep: {grid: {lr: [0.1, 0.2]}}',
+        '',
+      ].join('\n'),
+    });
+    expect(lines(warnings)).toEqual([]);
+  });
+});

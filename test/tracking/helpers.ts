@@ -119,3 +119,14 @@ if os.environ.get("HANG"):
     time.sleep(60)
 sys.exit(int(os.environ.get("EXIT", "0")))
 `;
+
+/** A job's artifacts archive as GitLab builds it: paths relative to the project dir (symlinks are not stored). */
+export async function zipOf(dir: string, entries: string[]): Promise<Buffer> {
+  const out = path.join(tmpDir('zip'), 'artifacts.zip');
+  const script = 'import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED)\nos.chdir(sys.argv[2])\n' +
+    'for e in sys.argv[3:]:\n  for root,ds,fs in os.walk(e) if os.path.isdir(e) else [(os.path.dirname(e),[],[os.path.basename(e)])]:\n' +
+    '    for f in fs:\n      p=os.path.join(root,f)\n      if not os.path.islink(p): z.write(p)\nz.close()\n';
+  const r = await exec(['python3', '-c', script, out, dir, ...entries]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return fs.readFileSync(out);
+}

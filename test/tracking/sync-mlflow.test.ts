@@ -63,7 +63,8 @@ describe('dap sync against the real MLflow', () => {
     const exp = uniqueName('sync-race');
     const dir = await journaledRun(exp, { STEPS: '1500', SLEEP: '0' });
     const copy = tmpDir('sync-copy');
-    fs.cpSync(path.join(dir, '.dap'), path.join(copy, '.dap'), { recursive: true });
+    // a copy as job artifacts travel: the journal with the files it names (a journal never reaches out of its own tree)
+    for (const d of ['.dap', 'out']) fs.cpSync(path.join(dir, d), path.join(copy, d), { recursive: true });
     const env = { MLFLOW_TRACKING_URI: MLFLOW_URI };
     const runs = [dapSpawn(['sync'], { cwd: dir, env }), dapSpawn(['sync'], { cwd: dir, env }), dapSpawn(['sync'], { cwd: copy, env })];
     const results = await Promise.all(runs.map((r) => r.done));

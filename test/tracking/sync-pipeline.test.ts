@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec } from '../../src/adapters/exec/exec.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
 
 // `dap sync --pipeline`: real @gitbeaker/rest against the fake GitLab API, journals shipped to the real MLflow.
 
@@ -15,16 +14,6 @@ async function jobWorkspace(exp: string, jobName: string, steps: string): Promis
   });
   expect(r.code, r.stderr).toBe(0);
   return dir;
-}
-
-/** The job's artifacts archive as GitLab builds it: paths relative to the project dir. */
-async function zipOf(dir: string, entries: string[]): Promise<Buffer> {
-  const out = path.join(tmpDir('zip'), 'artifacts.zip');
-  const script = 'import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED)\nos.chdir(sys.argv[2])\n' +
-    'for e in sys.argv[3:]:\n  for root,ds,fs in os.walk(e) if os.path.isdir(e) else [(os.path.dirname(e),[],[os.path.basename(e)])]:\n    for f in fs: z.write(os.path.join(root,f))\nz.close()\n';
-  const r = await exec(['python3', '-c', script, out, dir, ...entries]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return fs.readFileSync(out);
 }
 
 describe('dap sync --pipeline (fake GitLab, real gitbeaker, real MLflow)', () => {

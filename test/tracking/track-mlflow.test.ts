@@ -39,6 +39,7 @@ function ciEnv(experiment: string, extra: Record<string, string> = {}): Record<s
     CI_RUNNER_ID: '77',
     CI_JOB_IMAGE: 'registry.example.com/env:abc',
     CI_PROJECT_URL: 'https://gitlab.example.com/g/p',
+    GITLAB_CI: 'true',
     ...extra,
   };
 }
@@ -71,7 +72,9 @@ describe('dap track against the real MLflow', () => {
       'dap.job_id': '9001', 'dap.job_url': 'https://gitlab.example.com/g/p/-/jobs/9001',
       'dap.mr_iid': '12', 'dap.runner': 'runner-1', 'dap.image': 'registry.example.com/env:abc', 'dap.image_digest': 'sha256:1234',
       'dap.spec_file': 'experiments/demo.yaml', 'dap.spec_hash': 'f00d', 'dap.run_key': 'abcdef1234567890',
-      'dap.identity': 'abcdef1234567890|pipeline:4711|job:demo: [r0-abcdef12]',
+      'dap.identity': 'abcdef1234567890|pipeline:4711|job:demo: [r0-abcdef12]#9001',
+      'dap.attempt_of': 'abcdef1234567890|pipeline:4711|job:demo: [r0-abcdef12]',
+      'dap.source': 'gitlab',
       'mlflow.runName': 'demo: [r0-abcdef12]',
     });
     expect(run.history.loss!.map(([s, v]) => [s, v])).toEqual([[0, 1], [1, 0.5], [2, 1 / 3], [3, 0.25], [4, 0.2]]);
@@ -151,28 +154,41 @@ describe('dap track against the real MLflow', () => {
     expect(back.runs[0]!.history.loss).toHaveLength(5);
   });
 
-  it('a retried job (new job id, same pipeline and job name) continues the same run', async () => {
+  it('a retried job (new job id, same pipeline and job name) gets a run of its own, linked to the first attempt', async () => {
     const exp = uniqueName('track-retry');
     const first = await dap(['track', '--', 'python3', 'train.py'], { cwd: jobDir(), env: { ...ciEnv(exp), EXIT: '1' } });
     expect(first.code).toBe(1);
-    const retry = await dap(['track', '--', 'python3', 'train.py'], {
-      cwd: jobDir(), env: { ...ciEnv(exp, { CI_JOB_ID: '9002', CI_JOB_URL: 'https://gitlab.example.com/g/p/-/jobs/9002' }), STEPS: '3' },
-    });
+    const retryDir = jobDir();
+    const retryEnv = { ...ciEnv(exp, { CI_JOB_ID: '9002', CI_JOB_URL: 'https://gitlab.example.com/g/p/-/jobs/9002' }), STEPS: '3' };
+    const retry = await dap(['track', '--', 'python3', 'train.py'], { cwd: retryDir, env: retryEnv });
     expect(retry.code, retry.stderr).toBe(0);
     const back = await readBack(exp);
-    expect(back.count).toBe(1);
-    const run = back.runs[0]!;
-    expect(run.status).toBe('FINISHED');
-    expect(run.tags['dap.job_id']).toBe('9002');
-    expect(run.tags['dap.job_attempt.9001']).toBeDefined();
-    expect(run.tags['dap.job_attempt.9002']).toBeDefined();
-    // both attempts' points are in the one run: 5 from the first, 3 from the retry
-    expect(run.history.loss).toHaveLength(8);
+    expect(back.count).toBe(2);
+    const byJob = new Map(back.runs.map((r) => [r.tags['dap.job_id'], r]));
+    const [a1, a2] = [byJob.get('9001')!, byJob.get('9002')!];
+    expect([a1.status, a2.status]).toEqual(['FAILED', 'FINISHED']);
+    // one execution per run: 5 points in the first attempt, 3 in the retry, no repeated steps
+    expect(a1.history.loss!.map(([s]) => s)).toEqual([0, 1, 2, 3, 4]);
+    expect(a2.history.loss!.map(([s]) => s)).toEqual([0, 1, 2]);
+    expect(a2.tags['dap.attempt_of']).toBe(a1.tags['dap.attempt_of']);
+
+    // dap runs --mlflow shows the latest attempt only
+    const listed = await dap(['runs', '--mlflow', '--experiment', exp, '--json'], { cwd: retryDir, env: { MLFLOW_TRACKING_URI: MLFLOW_URI } });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as Array<{ status: string; attempts?: number; identity: string }>;
+    expect(rows.map((r) => [r.identity, r.status, r.attempts])).toEqual([[a2.tags['dap.identity'], 'FINISHED', 2]]);
+
+    // shipping the retry's journal again changes nothing
+    const again = await dap(['sync', '.dap/journal'], { cwd: retryDir, env: { MLFLOW_TRACKING_URI: MLFLOW_URI } });
+    expect(again.code, again.stderr).toBe(0);
+    const after = await readBack(exp);
+    expect(after.count).toBe(2);
+    expect(after.runs.find((r) => r.tags['dap.job_id'] === '9002')!.history.loss).toHaveLength(3);
 
     // a different pipeline is a different run
     const other = await dap(['track', '--', 'python3', 'train.py'], { cwd: jobDir(), env: { ...ciEnv(exp, { CI_PIPELINE_ID: '4712' }), STEPS: '1' } });
     expect(other.code).toBe(0);
-    expect((await readBack(exp)).count).toBe(2);
+    expect((await readBack(exp)).count).toBe(3);
   });
 
   it('over-long params: a clear error before the command runs', async () => {

@@ -15,6 +15,10 @@ export interface RunSpec {
   hostIp: string;
   /** volume name -> mount path */
   volumes: Record<string, string>;
+  /** host directory -> mount path */
+  binds?: Record<string, string>;
+  /** `name:address` entries for /etc/hosts (`host-gateway` is the engine host) */
+  extraHosts?: string[];
   /** -1: all GPUs */
   gpus?: number;
 }
@@ -44,7 +48,11 @@ export async function createAndStart(engine: DockerEngine, spec: RunSpec): Promi
     ExposedPorts: exposed,
     HostConfig: {
       PortBindings: bindings,
-      Mounts: Object.entries(spec.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
+      Mounts: [
+        ...Object.entries(spec.volumes).map(([Source, Target]) => ({ Type: 'volume' as const, Source, Target })),
+        ...Object.entries(spec.binds ?? {}).map(([Source, Target]) => ({ Type: 'bind' as const, Source, Target })),
+      ],
+      ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
       Init: true,
       ...(spec.gpus !== undefined ? { DeviceRequests: [{ Driver: '', Count: spec.gpus, Capabilities: [['gpu']] }] } : {}),
     },

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { UnavailableError, DapError } from '../../errors.js';
+import { parseImageRef, tagOf } from '../../core/env/image-ref.js';
 import { JsonLines, applyEvent, newStreamState } from '../../core/env/build-stream.js';
 import type { StreamEvent, StreamState } from '../../core/env/build-stream.js';
 import type { ConnectConfig } from 'ssh2';
@@ -15,6 +16,8 @@ export interface EngineTarget {
   host?: string;
   /** ssh only: connection options (key, host-key verifier) */
   ssh?: ConnectConfig;
+  /** DOCKER_HOST, USER, SSH_AUTH_SOCK (default process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RegistryAuth { username: string; password: string; serveraddress: string }
@@ -24,7 +27,8 @@ export interface ImageInfo { id: string; repoDigests: string[]; labels: Record<s
 export const ENGINE_HINT = 'start it with `make services`, `scripts/docker.sh up` or `sudo dockerd &` (or point DOCKER_HOST / --docker-host at a running engine)';
 
 export function dockerOptions(target: EngineTarget): Docker.DockerOptions {
-  const host = target.host ?? process.env.DOCKER_HOST;
+  const env = target.env ?? process.env;
+  const host = target.host ?? env.DOCKER_HOST;
   if (!host) return { socketPath: '/var/run/docker.sock' };
   const url = new URL(host.includes('://') ? host : `tcp://${host}`);
   switch (url.protocol) {
@@ -32,8 +36,8 @@ export function dockerOptions(target: EngineTarget): Docker.DockerOptions {
     case 'ssh:':
       return {
         protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22,
-        username: decodeURIComponent(url.username) || process.env.USER || 'root',
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK, ...target.ssh },
+        username: decodeURIComponent(url.username) || env.USER || 'root',
+        sshOptions: { agent: env.SSH_AUTH_SOCK, ...target.ssh },
       } as Docker.DockerOptions;
     case 'tcp:': case 'http:': return { protocol: 'http', host: url.hostname, port: url.port || 2375 };
     case 'https:': return { protocol: 'https', host: url.hostname, port: url.port || 2376 };
@@ -49,7 +53,7 @@ export class DockerEngine {
   private client?: Docker;
   constructor(target: EngineTarget = {}) {
     this.options = dockerOptions(target);
-    this.where = target.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    this.where = target.host ?? (target.env ?? process.env).DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   }
 
   /** dockerode, loaded on first use: it costs ~150 ms, and a no-op build needs only two GETs. */
@@ -111,9 +115,7 @@ export class DockerEngine {
 
   async push(ref: string, auth: RegistryAuth | undefined,
     onEvent: (ev: StreamEvent, printed: string[], state: StreamState) => void): Promise<StreamState> {
-    const { repo, tag } = splitTag(ref);
-    const stream = await this.docker.getImage(ref).push({ tag, ...(auth ? { authconfig: auth } : {}) } as object) as unknown as NodeJS.ReadableStream;
-    void repo;
+    const stream = await this.docker.getImage(ref).push({ tag: tagOf(parseImageRef(ref)), ...(auth ? { authconfig: auth } : {}) } as object) as unknown as NodeJS.ReadableStream;
     return follow(stream, onEvent);
   }
 
@@ -124,14 +126,9 @@ export class DockerEngine {
   }
 
   async tag(source: string, target: string): Promise<void> {
-    const { repo, tag } = splitTag(target);
-    await this.docker.getImage(source).tag({ repo, tag });
+    const ref = parseImageRef(target);
+    await this.docker.getImage(source).tag({ repo: ref.name, tag: tagOf(ref) });
   }
-}
-
-export function splitTag(ref: string): { repo: string; tag: string } {
-  const at = ref.lastIndexOf(':');
-  return at > ref.lastIndexOf('/') ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: 'latest' };
 }
 
 function follow(stream: NodeJS.ReadableStream,

@@ -11,6 +11,10 @@ export interface ExecOptions {
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   timeoutMs?: number;
+  /** start the process as the leader of its own process group (see process-group.ts) */
+  processGroup?: boolean;
+  /** called with the pid once the process runs */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ExecResult {
@@ -26,7 +30,8 @@ export const exec: Exec = (argv, opts = {}) =>
   new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) return reject(new Error('exec: empty argv'));
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe', detached: opts.processGroup ?? false });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

@@ -3,12 +3,11 @@ import path from 'node:path';
 import { gitlabError, gitlabFromEnv } from './client.js';
 import { listPipelineJobs } from './pipeline-jobs.js';
 import { extractZip } from './zip-extract.js';
-import { findJournals } from '../../tracking/journal-finder.js';
-import { readWholeJournal } from '../../tracking/journal.js';
 
 // Downloads the artifacts of every job of a pipeline (and its child pipelines) and unpacks what
-// shipping needs: each job's .dap/ and the artifact files its journals name, one directory per job
-// (<dest>/job-<id>/), so cursors survive between `dap sync --pipeline` runs.
+// shipping needs: each job's .dap/ and the further files the caller names after reading it (the
+// artifacts its journals upload), one directory per job (<dest>/job-<id>/), so cursors survive
+// between `dap sync --pipeline` runs. The journal format is the caller's business, not GitLab's.
 
 export interface FetchOptions {
   pipelineId: string;
@@ -16,6 +15,8 @@ export interface FetchOptions {
   env: NodeJS.ProcessEnv;
   dest: string;
   say: (line: string) => void;
+  /** after a job's .dap/ is unpacked into `jobDir`: the archive paths (files or directories) also wanted */
+  alsoExtract: (jobDir: string) => string[];
 }
 
 export async function fetchPipelineJournals(opts: FetchOptions): Promise<string> {
@@ -47,20 +48,10 @@ export async function fetchPipelineJournals(opts: FetchOptions): Promise<string>
     }
     const dir = path.join(opts.dest, `job-${job.id}`);
     const dap = await extractZip(zip, dir, (name) => name.startsWith('.dap/') && !name.endsWith('.lock'));
-    // second pass: the files the journals upload as artifacts
-    const wanted = artifactPaths(findJournals(dir));
+    // second pass: what the unpacked .dap/ asks for
+    const wanted = opts.alsoExtract(dir);
     const files = wanted.length ? await extractZip(zip, dir, (name) => wanted.some((w) => name === w || name.startsWith(w + '/'))) : [];
     opts.say(`dap sync: [${i}/${withArtifacts.length}] job ${job.id} (${job.name}): ${dap.length + files.length} file(s), ${(zip.length / 1024).toFixed(0)} KiB`);
   }
   return opts.dest;
-}
-
-function artifactPaths(journals: string[]): string[] {
-  const out = new Set<string>();
-  for (const j of journals) {
-    for (const { event } of readWholeJournal(j).entries) {
-      if (event.t === 'artifact' && !path.isAbsolute(event.path)) out.add(event.path.replace(/\/+$/, ''));
-    }
-  }
-  return [...out];
 }

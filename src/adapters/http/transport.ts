@@ -12,7 +12,7 @@ type Query = Record<string, string | number | boolean | undefined | ReadonlyArra
 export type BodySource = () => BodyInit | AsyncIterable<Uint8Array> | Promise<BodyInit | AsyncIterable<Uint8Array>>;
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** path relative to the base URL, or an absolute http(s) URL (e.g. a presigned storage URL) */
   path: string;
   query?: Query;
@@ -120,6 +120,18 @@ async function buffered(res: Response): Promise<Response> {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Sleeps `ms`, or less when the signal aborts first (its listener is removed either way). */
+async function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  let onAbort = () => {};
+  const abort = new Promise<void>((r) => { onAbort = r; signal.addEventListener('abort', onAbort, { once: true }); });
+  try {
+    await Promise.race([sleep(ms), abort]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 export class HttpTransport {
   readonly baseUrl: string;
   private readonly fetchFn: FetchLike;
@@ -217,7 +229,10 @@ export class HttpTransport {
       }
       this.opts.onRetry?.({ attempt, delayMs, reason });
       waited += delayMs;
-      await sleep(delayMs);
+      // the caller's abort (onRetry may have caused it) ends the wait at once
+      if (req.signal?.aborted) throw req.signal.reason;
+      await sleepUnlessAborted(sleep, delayMs, req.signal);
+      if (req.signal?.aborted) throw req.signal.reason;
     }
   }
 }

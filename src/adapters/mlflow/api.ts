@@ -1,8 +1,9 @@
 // The JSON request helper the resources share: one typed call per REST endpoint, MLflow's error
 // body mapped to MlflowError, connection failures and 401/403 to UnavailableError (exit code 3).
 
+import { UnavailableError } from '../../errors.js';
 import { HttpConnectionError, HttpRequest, HttpTransport, redactUrl } from '../http/index.js';
-import { mlflowErrorFrom, refused, unreachable } from './errors.js';
+import { hostRefused, htmlAnswer, isHostRefusal, looksLikeHtml, mlflowErrorFrom, refused, unreachable } from './errors.js';
 
 export const API = '/api/2.0/mlflow';
 export const ARTIFACTS_API = '/api/2.0/mlflow-artifacts';
@@ -11,9 +12,13 @@ export class MlflowApi {
   readonly transport: HttpTransport;
   readonly trackingUri: string;
 
-  constructor(transport: HttpTransport) {
+  /** aborts every request of this client at once (a server found silent: see mlflow-shared-api) */
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(transport: HttpTransport, signal?: AbortSignal) {
     this.transport = transport;
     this.trackingUri = redactUrl(transport.baseUrl).replace(/\/+$/, '');
+    this.signal = signal;
   }
 
   /**
@@ -23,28 +28,47 @@ export class MlflowApi {
    */
   async send(req: HttpRequest, what: string): Promise<Response> {
     let res: Response;
+    const signal = this.signal && req.signal ? AbortSignal.any([this.signal, req.signal]) : (this.signal ?? req.signal);
     try {
-      res = await this.transport.request({ buffer: true, ...req });
+      if (this.signal?.aborted) throw this.signal.reason;
+      res = await this.transport.request({ buffer: true, ...req, signal });
     } catch (err) {
       if (err instanceof HttpConnectionError) throw unreachable(this.trackingUri, err.message, err);
       throw err;
     }
     if (res.ok) return res;
     const text = await res.text().catch(() => '');
-    if ((res.status === 401 || res.status === 403) && req.auth !== false) throw refused(this.trackingUri, res.status);
+    if (isHostRefusal(res.status, text)) throw hostRefused(this.trackingUri, res.status, text);
+    if ((res.status === 401 || res.status === 403) && req.auth !== false && !looksLikeHtml(text, res.headers.get('content-type'))) throw refused(this.trackingUri, res.status);
+    if (looksLikeHtml(text, res.headers.get('content-type'))) throw htmlAnswer(this.where(req), res.status, text, what);
     throw mlflowErrorFrom(res.status, text, what);
   }
 
+  /** The request's URL for messages: no credentials, no query. */
+  private where(req: HttpRequest): string {
+    const u = new URL(redactUrl(this.transport.url(req.path)));
+    return `${u.origin}${u.pathname}`;
+  }
+
   async get<T>(path: string, query: HttpRequest['query'], what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'GET', path: API + path, query }, what));
+    const req: HttpRequest = { method: 'GET', path: API + path, query };
+    return this.json<T>(await this.send(req, what), what, this.where(req));
   }
 
   async post<T>(path: string, body: unknown, what: string): Promise<T> {
-    return this.json<T>(await this.send({ method: 'POST', path: API + path, json: body }, what));
+    const req: HttpRequest = { method: 'POST', path: API + path, json: body };
+    return this.json<T>(await this.send(req, what), what, this.where(req));
   }
 
-  async json<T>(res: Response): Promise<T> {
+  /** A 2xx answer's JSON; a page that is not JSON (a proxy's sign-in page answering 200) is said to be one. */
+  async json<T>(res: Response, what = 'a request', url = this.trackingUri): Promise<T> {
     const text = await res.text();
-    return (text ? JSON.parse(text) : {}) as T;
+    if (!text) return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      if (looksLikeHtml(text, res.headers.get('content-type'))) throw htmlAnswer(url, res.status, text, what);
+      throw new UnavailableError(`${url} answered HTTP ${res.status} with something that is not JSON for ${what}: ${JSON.stringify(text.slice(0, 80))}`, 'check that MLFLOW_TRACKING_URI is the MLflow server\'s own address');
+    }
   }
 }

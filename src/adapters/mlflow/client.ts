@@ -21,6 +21,8 @@ export interface MlflowClientOptions {
   /** overrides fields of the env-derived retry policy */
   retry?: Partial<RetryPolicy>;
   onRetry?: (e: RetryEvent) => void;
+  /** aborting it ends every request of the client at once, with the signal's reason */
+  signal?: AbortSignal;
 }
 
 export interface MlflowClient {
@@ -65,7 +67,7 @@ export function createMlflowClient(opts: MlflowClientOptions = {}): MlflowClient
     userAgent: 'dap-mlflow-client',
     onRetry: opts.onRetry,
   });
-  const api = new MlflowApi(transport);
+  const api = new MlflowApi(transport, opts.signal);
   const runs = new Runs(api);
   const artifactUriOf = async (runId: string) => {
     const uri = (await runs.get(runId)).info.artifact_uri;

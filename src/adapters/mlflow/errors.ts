@@ -37,6 +37,47 @@ export function unreachable(trackingUri: string, detail: string, cause?: unknown
   return new UnavailableError(`MLflow at ${trackingUri} is unreachable (${detail})`, URI_HINT, cause);
 }
 
+/** A server that accepted the connection and never answered: not tried again by this process. */
+export function silent(trackingUri: string, timeoutMs: number, cause?: unknown): UnavailableError {
+  return new UnavailableError(
+    `MLflow at ${trackingUri} did not answer within ${timeoutMs / 1000} s (the connection was accepted, no answer came); not trying it again in this process`,
+    `${URI_HINT}; MLFLOW_HTTP_REQUEST_TIMEOUT sets how long to wait`,
+    cause,
+  );
+}
+
+/** MLflow's host-header check (DNS-rebinding protection, mlflow server --allowed-hosts) refused us. */
+export function hostRefused(trackingUri: string, status: number, serverMessage: string): UnavailableError {
+  let host = trackingUri;
+  try { host = new URL(trackingUri).host; } catch { /* keep the URI */ }
+  return new UnavailableError(
+    `MLflow at ${trackingUri} refused the request (HTTP ${status}): ${serverMessage.trim().slice(0, 200)}`,
+    `the server only answers requests for the host names it allows: start it with \`mlflow server --allowed-hosts ${host}\` (or MLFLOW_SERVER_ALLOWED_HOSTS=${host}), or use an address it already allows`,
+  );
+}
+
+export function isHostRefusal(status: number, body: string): boolean {
+  return status === 403 && /Invalid Host header/i.test(body);
+}
+
+export function looksLikeHtml(body: string, contentType?: string | null): boolean {
+  return /text\/html/i.test(contentType ?? '') || /^\s*<(!doctype|html|head|body|\?xml|title)/i.test(body);
+}
+
+/** An HTML page where MLflow's JSON was expected: say so, with the URL, the status and what it usually means. */
+export function htmlAnswer(url: string, status: number, body: string, what: string): UnavailableError {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim().replace(/\s+/g, ' ').slice(0, 100);
+  const meaning =
+    status === 404 ? 'the path does not exist there: the tracking URI probably misses (or adds) a path prefix, or points at another web server' :
+    status === 401 || status === 403 ? 'a sign-in page of a proxy in front of MLflow: it needs credentials dap did not send' :
+    status >= 500 ? 'a proxy in front of MLflow could not reach it (MLflow down, restarting or overloaded)' :
+    'a login page or another web application, not the MLflow API';
+  return new UnavailableError(
+    `${url} answered an HTML page (HTTP ${status}${title ? `, "${title}"` : ''}) instead of MLflow's JSON for ${what}: usually ${meaning}`,
+    'check that MLFLOW_TRACKING_URI is the MLflow server\'s own address (scheme, host, port, path prefix) and what answers there (`curl -i URL`)',
+  );
+}
+
 export function refused(trackingUri: string, status: number): UnavailableError {
   return new UnavailableError(
     `MLflow at ${trackingUri} refused the credentials (HTTP ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'})`,

@@ -1,7 +1,7 @@
 // MLflow's rules for keys and values (mlflow/utils/validation.py), checked before sending so the
 // user gets one clear message instead of a server 400 halfway through a batch.
 
-import path from 'node:path';
+import { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem, keyProblem } from '../../core/spec/mlflow-limits.js';
 import { DapError } from '../../errors.js';
 
 export const LIMITS = {
@@ -11,28 +11,12 @@ export const LIMITS = {
   entitiesPerBatch: 1000,
   /** MAX_BATCH_LOG_REQUEST_SIZE = int(1e6) bytes */
   batchBytes: 1_000_000,
-  keyLength: 250,
-  paramValueLength: 6000,
-  tagValueLength: 8000,
+  keyLength: MAX_KEY_LENGTH,
+  paramValueLength: MAX_PARAM_VALUE_LENGTH,
+  tagValueLength: MAX_TAG_VALUE_LENGTH,
 } as const;
 
-// Python's `^[/\w.\- :]*$` (colon allowed off Windows); \w is Unicode-aware there too.
-const KEY_CHARS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
-
-/** Why `key` is not a valid metric/param/tag key, or undefined when it is valid. */
-export function keyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string') return 'keys must be strings';
-  if (key.length === 0) return 'keys must not be empty';
-  if (key.length > LIMITS.keyLength) return `keys must be at most ${LIMITS.keyLength} characters (this one has ${key.length})`;
-  if (!KEY_CHARS.test(key)) return 'keys may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)';
-  // Keys may become file names: they must not normalise to another name, ".", "..", or an absolute path.
-  let norm = path.posix.normalize(key);
-  if (norm.length > 1 && norm.endsWith('/')) norm = norm.slice(0, -1);
-  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
-    return `keys must be plain relative paths (this one resolves to "${norm}")`;
-  }
-  return undefined;
-}
+export { keyProblem };
 
 /** Data MLflow would refuse, caught before sending (nothing of the batch was sent). */
 export class MlflowValidationError extends DapError {
@@ -77,8 +61,6 @@ export function checkMetric(key: string, value: unknown, timestamp: unknown, ste
   checkKey('metric key', key);
   const p = metricValueProblem(value);
   if (p) fail('metric', key, p);
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
-    fail('metric', key, `the timestamp must be a non-negative integer of milliseconds (got ${String(timestamp)})`);
-  }
-  if (typeof step !== 'number' || !Number.isSafeInteger(step)) fail('metric', key, `the step must be an integer (got ${String(step)})`);
+  const bad = int64Problem('timestamp', timestamp) ?? int64Problem('step', step);
+  if (bad) fail('metric', key, bad);
 }

@@ -11,11 +11,12 @@ function dockerHostOf(o: Common): string | undefined {
   return h.includes('://') ? h : `ssh://${h}`;
 }
 
-async function ctx(o: Common) {
-  const { envContext } = await import('../../ops/env/build.js');
+// The CLI is where the process environment enters: ops get it passed in.
+async function deps(o: Common) {
+  const { envDeps } = await import('../../ops/env/deps.js');
   const { remoteEngine } = await import('../../ops/env/remote.js');
   const host = dockerHostOf(o);
-  return envContext({ dockerHost: host, verbose: o.verbose, engine: host ? await remoteEngine(host) : undefined });
+  return envDeps({ dockerHost: host, verbose: o.verbose, env: process.env, engine: host ? await remoteEngine(host, process.env) : undefined });
 }
 
 export function register(program: Command): void {
@@ -25,7 +26,7 @@ export function register(program: Command): void {
   env.command('render <name>').description('print the Dockerfile dap generates for an environment')
     .action(async (name: string) => {
       const { renderEnvironment } = await import('../../ops/env/render.js');
-      const r = await renderEnvironment(name);
+      const r = await renderEnvironment(name, process.env);
       process.stdout.write(r.dockerfile);
     });
 
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: Common) => {
       const { buildEnvironment } = await import('../../ops/env/build.js');
-      const r = await buildEnvironment(await ctx(o), name);
+      const r = await buildEnvironment(await deps(o), name);
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else process.stdout.write(`${r.image} (${r.source === 'built' ? 'built' : r.source === 'local' ? 'up to date, present locally' : 'up to date, present in the registry'})\n`);
     });
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: Common) => {
       const { pushEnvironment } = await import('../../ops/env/push.js');
-      const r = await pushEnvironment(await ctx(o), name);
+      const r = await pushEnvironment(await deps(o), name);
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else process.stdout.write(`${r.ref}\n`);
     });
@@ -55,13 +56,17 @@ export function register(program: Command): void {
     .option('--jupyter-port <port>', 'host port for Jupyter (default: a free port)', parseIntArg)
     .option('--identity <file>', 'private key to log in with (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
     .option('--no-ssh-config', 'do not write the Host block into ~/.ssh/config')
+    .option('--bind-project', 'mount this project directory at /workspace (default: a persistent workspace volume)')
     .option('-v, --verbose', 'show the output of every build step')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, o: Common & { sshPort?: number; jupyterPort?: number; identity?: string; sshConfig: boolean }) => {
+    .action(async (name: string, o: Common & { sshPort?: number; jupyterPort?: number; identity?: string; sshConfig: boolean; bindProject?: boolean }) => {
       const { upEnvironment } = await import('../../ops/env/up.js');
       const { formatConnect } = await import('../../ops/env/connect.js');
-      const r = await upEnvironment(await ctx(o), name, { sshPort: o.sshPort, jupyterPort: o.jupyterPort, identity: o.identity, writeSshConfig: o.sshConfig, remoteHost: dockerHostOf(o) });
-      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatConnect(r.connect));
+      const r = await upEnvironment(await deps(o), name, {
+        sshPort: o.sshPort, jupyterPort: o.jupyterPort, identity: o.identity, writeSshConfig: o.sshConfig, remoteHost: dockerHostOf(o), bindProject: o.bindProject,
+      });
+      const extra = `workspace: /workspace = ${o.bindProject ? `${r.workspace} (bind mount)` : `volume ${r.workspace}`}\n${r.trackingUri ? `tracking: MLFLOW_TRACKING_URI=${r.trackingUri}\n` : ''}`;
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatConnect(r.connect) + extra);
     });
 
   withHost(env.command('down <name>')).description('stop and remove the dev container (the workspace volume is kept)')
@@ -69,7 +74,7 @@ export function register(program: Command): void {
     .option('--purge', 'also delete the workspace and state volumes')
     .action(async (name: string, o: Common & { purge?: boolean }) => {
       const { downEnvironment } = await import('../../ops/env/down.js');
-      const r = await downEnvironment(await ctx(o), name, { purge: o.purge ?? false });
+      const r = await downEnvironment(await deps(o), name, { purge: o.purge ?? false });
       process.stdout.write(r.removed ? `stopped ${r.container}${o.purge ? ' and deleted its volumes' : ' (workspace kept)'}\n` : `${r.container} was not running\n`);
     });
 
@@ -78,7 +83,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (o: Common) => {
       const { listEnvironments, formatList } = await import('../../ops/env/ls.js');
-      const r = await listEnvironments(await ctx(o));
+      const r = await listEnvironments(await deps(o));
       process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatList(r));
     });
 
@@ -88,14 +93,14 @@ export function register(program: Command): void {
     .option('--tail <n>', 'only the last N lines', parseIntArg)
     .action(async (name: string, o: Common & { follow?: boolean; tail?: number }) => {
       const { envLogs } = await import('../../ops/env/logs.js');
-      await envLogs(await ctx(o), name, { follow: o.follow ?? false, tail: o.tail }, (b) => process.stdout.write(b));
+      await envLogs(await deps(o), name, { follow: o.follow ?? false, tail: o.tail }, (b) => process.stdout.write(b));
     });
 
   env.command('ssh-config').description('write the managed `Host dap-NAME` block into ~/.ssh/config for running dev containers (idempotent)')
     .option('--json', 'print the entries as JSON')
     .action(async (o: Common) => {
       const { writeSshConfig } = await import('../../ops/env/ssh-config.js');
-      const r = await writeSshConfig();
+      const r = await writeSshConfig(process.env);
       process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.changed ? 'updated' : 'unchanged'}: ${r.file} (${r.entries.map((e) => e.alias).join(', ') || 'no running environments'})\n`);
     });
 
@@ -103,7 +108,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (name: string, o: Common) => {
       const { connectInfo, formatConnect } = await import('../../ops/env/connect.js');
-      const r = await connectInfo(name);
+      const r = await connectInfo(name, process.env);
       process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatConnect(r));
     });
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { limitOptions, parseLimits } from './limit-options.js';
 
@@ -11,11 +12,11 @@ interface GenerateFlags {
   changedSince?: string;
   none?: boolean;
   tracking: boolean;
-  root: string;
+  root?: string;
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   const cmd = program
     .command('generate')
     .description('write the GitLab CI pipeline for the experiment specs (default: a parent pipeline that generates and triggers a child)')
@@ -27,17 +28,19 @@ export function register(program: Command): void {
     .option('--changed-since <ref>', 'only experiments whose spec, command files, inputs or environment changed since REF')
     .option('--none', 'no experiment jobs at all (what a --changed-since pipeline records when nothing changed)')
     .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--json', 'print the result as JSON');
-  limitOptions(cmd).action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
+  limitOptions(cmd).action(outcomes.action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
     if (flags.static && flags.child) throw new UsageError('--static and --child exclude each other', 'pick one mode');
     const { generateOp } = await import('../../ops/generate.js');
+    const { resolveRoot } = await import('../../paths.js');
+    const root = resolveRoot(flags.root);
     const result = await generateOp({
-      root: flags.root,
+      root,
       mode: flags.static ? 'static' : flags.child ? 'child' : 'parent',
       out: flags.out,
       // paths on the command line are relative to the working directory; generateOp takes them relative to root
-      files: files.length ? files.map((f) => path.relative(path.resolve(flags.root), path.resolve(f))) : undefined,
+      files: files.length ? files.map((f) => path.relative(root, path.resolve(f))) : undefined,
       check: flags.check,
       changedSince: flags.changedSince,
       none: flags.none,
@@ -61,6 +64,6 @@ export function register(program: Command): void {
       }
       process.stdout.write(`${result.experiments.length} experiment(s), ${result.totalJobs} jobs in the pipeline hierarchy\n`);
     }
-    process.exitCode = result.ok ? ExitCode.ok : ExitCode.failure;
-  });
+    return result.ok ? ExitCode.ok : ExitCode.failure;
+  }));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 import { register as validate } from './validate.js';
 import { register as plan } from './plan.js';
 import { register as generate } from './generate.js';
@@ -8,7 +9,11 @@ import { register as track } from './track.js';
 import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as env } from './env.js';
+import { register as init } from './init.js';
+import { register as schema } from './schema.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
-export const commands: Array<(program: Command) => void> = [validate, plan, generate, lint, run, track, sync, runs, env];
+export type Register = (program: Command, outcomes: Outcomes) => void;
+
+export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, schema];

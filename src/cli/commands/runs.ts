@@ -43,7 +43,7 @@ export function formatRuns(runs: RunSummary[]): string {
     const rows = group.map((r) => [
       r.rank === undefined ? '' : String(r.rank),
       r.runKey ? `${r.runIndex ?? ''}:${r.runKey.slice(0, 8)}` : r.runName,
-      r.status + (r.exitCode ? `(${r.exitCode})` : ''),
+      r.status + (r.exitCode ? `(${r.exitCode})` : '') + (r.attempts && r.attempts > 1 ? ` (attempt ${r.attempts})` : ''),
       ...params.map((p) => r.params[p] ?? ''),
       ...metrics.map((m) => {
         const s = r.metrics[m];

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import type { Outcomes } from '../outcome.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
-export function register(program: Command): void {
+export function register(program: Command, outcomes: Outcomes): void {
   program
     .command('track')
     .description('run a command as a tracked run: params, lineage, metrics, artifacts and status go to the journal and MLflow')
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .option('--tracking-uri <uri>', 'MLflow server (default: $MLFLOW_TRACKING_URI; none: journal only)')
     .option('--require-tracking', 'fail (exit 3) if the run cannot reach MLflow (default: $DAP_TRACKING_REQUIRED)')
     .addHelpText('after', '\nExample:\n  dap track --experiment demo --params-file params.json -- python3 train.py --epochs 3\n')
-    .action(async (command: string[], o: Record<string, unknown>) => {
+    .action(outcomes.action(async (command: string[], o: Record<string, unknown>) => {
       const { trackOp } = await import('../../ops/track.js');
       const result = await trackOp({
         command,
@@ -35,6 +36,6 @@ export function register(program: Command): void {
         trackingUri: o.trackingUri as string | undefined,
         requireTracking: o.requireTracking ? true : undefined,
       });
-      process.exitCode = result.exitCode;
-    });
+      return result.exitCode;
+    }));
 }

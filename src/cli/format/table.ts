@@ -13,11 +13,27 @@ function cut(text: string, max: number | undefined): string {
   return [...text].slice(0, Math.max(0, max - 1)).join('') + '…';
 }
 
-/** Cells are printed as-is; newlines inside a cell are shown as "⏎" so rows stay on one line. */
-export function formatTable(columns: Array<string | Column>, rows: Array<Array<string | number | boolean | null | undefined>>): string {
+type Cell = string | number | boolean | null | undefined;
+
+export interface TableOptions {
+  /** print at most this many rows, then one line saying how many more there are */
+  maxRows?: number;
+  /** rows in all, when the caller built only the first ones */
+  total?: number;
+  /** what that line suggests for seeing them all */
+  moreHint?: string;
+}
+
+/**
+ * Cells are printed as-is; newlines inside a cell are shown as "⏎" so rows stay on one line. Widths
+ * are found by plain loops: spreading a million cells into Math.max overflows the stack.
+ */
+export function formatTable(columns: Array<string | Column>, rows: Cell[][], opts: TableOptions = {}): string {
   const cols: Column[] = columns.map((c) => (typeof c === 'string' ? { header: c } : c));
-  const cells = rows.map((row) => cols.map((c, i) => cut(String(row[i] ?? '').replace(/\r?\n/g, '⏎'), c.maxWidth)));
-  const widths = cols.map((c, i) => Math.max([...c.header].length, ...cells.map((r) => [...r[i]!].length)));
+  const shown = opts.maxRows !== undefined && rows.length > opts.maxRows ? rows.slice(0, opts.maxRows) : rows;
+  const cells = shown.map((row) => cols.map((c, i) => cut(String(row[i] ?? '').replace(/\r?\n/g, '⏎'), c.maxWidth)));
+  const widths = cols.map((c) => [...c.header].length);
+  for (const r of cells) for (let i = 0; i < cols.length; i++) widths[i] = Math.max(widths[i]!, [...r[i]!].length);
   const line = (values: string[]): string =>
     values
       .map((v, i) => {
@@ -26,5 +42,9 @@ export function formatTable(columns: Array<string | Column>, rows: Array<Array<s
       })
       .join('  ')
       .trimEnd();
-  return [line(cols.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
+  const out = [line(cols.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const r of cells) out.push(line(r));
+  const total = Math.max(opts.total ?? 0, rows.length);
+  if (shown.length < total) out.push(`… ${(total - shown.length).toLocaleString('en-US')} more row(s)${opts.moreHint ? ` (${opts.moreHint})` : ''}`);
+  return out.join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment } from './types.js';
-import { STATE_DIR, WORKSPACE_DIR } from './types.js';
+import { CONTAINER_STATE_DIR, WORKSPACE_DIR } from './types.js';
 
 // ResolvedEnvironment -> Dockerfile text. The context paths it refers to (.dap/...) are laid out by
 // src/ops/env/context.ts; keep the two in step.
@@ -85,7 +85,7 @@ function renderTail(env: ResolvedEnvironment): string[] {
   }
   lines.push(
     `COPY ${ENTRYPOINT_PATH} /usr/local/bin/dap-entrypoint`,
-    `RUN mkdir -p ${WORKSPACE_DIR} ${STATE_DIR} && rm -f /etc/ssh/ssh_host_*`,
+    `RUN mkdir -p ${WORKSPACE_DIR} ${CONTAINER_STATE_DIR} && rm -f /etc/ssh/ssh_host_*`,
     `LABEL dap.environment="${env.name}" dap.user="${env.user}" dap.ssh="${env.ssh}" dap.jupyter="${env.jupyter}"`,
     `ENV DAP_ENV_NAME=${env.name} DAP_USER=${env.user} DAP_SSH=${env.ssh ? 1 : 0} DAP_JUPYTER=${env.jupyter ? 1 : 0}`,
     `WORKDIR ${WORKSPACE_DIR}`,

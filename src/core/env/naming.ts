@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseImageRef, pinnedRef } from './image-ref.js';
 
 // Image names, content hashes, container names and labels: the identities dap derives.
 
@@ -31,36 +32,22 @@ export function imageRepository(registryImage: string, env: string): string {
   return `${registryImage.replace(/\/+$/, '')}/env-${env}`;
 }
 
-export interface ImageRefParts {
-  /** registry host[:port] */
-  registry: string;
-  /** repository path inside the registry */
-  repository: string;
-  tag: string;
-}
-
-export function splitImageRef(ref: string): ImageRefParts {
-  const at = ref.lastIndexOf(':');
-  const slash = ref.lastIndexOf('/');
-  const [name, tag] = at > slash ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, 'latest'];
-  const first = name.indexOf('/');
-  const host = first > 0 ? name.slice(0, first) : '';
-  // a first component with a dot, a colon or "localhost" is a registry host (Docker's rule)
-  if (host && (host.includes('.') || host.includes(':') || host === 'localhost')) {
-    return { registry: host, repository: name.slice(first + 1), tag };
-  }
-  return { registry: 'docker.io', repository: name.includes('/') ? name : `library/${name}`, tag };
-}
-
 export const LABEL_MANAGED = 'dap.managed';
 export const LABEL_ENV = 'dap.env';
 export const LABEL_PROJECT = 'dap.project';
 export const LABEL_SSH_PORT = 'dap.ssh-port';
 export const LABEL_JUPYTER_PORT = 'dap.jupyter-port';
 export const LABEL_USER = 'dap.user';
+/** set on helper containers (the tracking relay); dev containers have none */
+export const LABEL_ROLE = 'dap.role';
 
 export function containerName(project: string, env: string): string {
   return `dap-${slug(project)}-${env}`;
+}
+
+/** The dev container's tracking relay (see adapters/docker/relay.ts). */
+export function relayContainerName(project: string, env: string): string {
+  return `${containerName(project, env)}-tracking`;
 }
 
 export function volumeNames(project: string, env: string): { workspace: string; state: string } {
@@ -77,7 +64,6 @@ export type ImagesLockFile = Record<string, ImagesLockEntry>;
 
 /** environments/images.lock.json after a push of `env`: entries sorted, one per environment. */
 export function updateImagesLock(current: ImagesLockFile, env: string, image: string, digest: string): ImagesLockFile {
-  const repo = image.slice(0, image.lastIndexOf(':') > image.lastIndexOf('/') ? image.lastIndexOf(':') : image.length);
-  const next: ImagesLockFile = { ...current, [env]: { image, digest, ref: `${repo}@${digest}` } };
+  const next: ImagesLockFile = { ...current, [env]: { image, digest, ref: pinnedRef(parseImageRef(image), digest) } };
   return Object.fromEntries(Object.entries(next).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

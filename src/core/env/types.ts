@@ -21,8 +21,8 @@ export const DEFAULT_USER = 'dev';
 /** where dev sessions keep their files: a named volume that survives down/up */
 export const WORKSPACE_DIR = '/workspace';
 /** host keys and other per-container state: a second named volume */
-export const STATE_DIR = '/var/lib/dap';
-export const HOST_KEY_PUB = `${STATE_DIR}/ssh/ssh_host_ed25519_key.pub`;
+export const CONTAINER_STATE_DIR = '/var/lib/dap';
+export const HOST_KEY_PUB = `${CONTAINER_STATE_DIR}/ssh/ssh_host_ed25519_key.pub`;
 export const JUPYTER_PORT = 8888;
 
 /** Defaults applied; what the Dockerfile and the containers are made from. */

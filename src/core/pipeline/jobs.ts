@@ -81,6 +81,16 @@ function uniq(items: string[]): string[] {
   return [...new Set(items)];
 }
 
+/**
+ * One resource group per lane: GitLab runs one job of a group at a time. Resource groups are
+ * project-wide, so by default the name carries the pipeline id (GitLab expands it there) and a
+ * second pipeline of the experiment gets lanes of its own; `max_parallel_scope: project` shares them.
+ */
+export function resourceGroup(experiment: string, lane: number, scope: 'pipeline' | 'project'): string {
+  const base = `dap-${experiment}-${lane + 1}`;
+  return scope === 'project' ? base : `${base}-$CI_PIPELINE_ID`;
+}
+
 export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): ExperimentJobs {
   const { spec, runs } = exp;
   const base = experimentJobName(spec.name);
@@ -119,8 +129,7 @@ export function experimentJobs(exp: ExperimentPlan, opts: JobOptions): Experimen
       if (spec.resources?.timeout) job.timeout = spec.resources.timeout;
       job.retry = retryPolicy();
       job.interruptible = true;
-      // one resource group per lane: GitLab runs one of its jobs at a time (project-wide)
-      if (capped) job.resource_group = `dap-${spec.name}-${lane + 1}`;
+      if (capped) job.resource_group = resourceGroup(spec.name, lane, spec.sweep?.max_parallel_scope ?? 'pipeline');
       job.variables = { ...variables };
       job.parallel = { matrix: [{ DAP_RUN: chunk.map(runId) }] };
       job.script = [runPrelude(spec.name, chunk, constants, envNames), line];

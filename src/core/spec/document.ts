@@ -1,10 +1,6 @@
-import { createRequire } from 'node:module';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, isPair, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
-
-// @babel/code-frame is loaded on the first problem only: valid specs (and a cold CLI) never need it
-const require = createRequire(import.meta.url);
-let codeFrameColumns: typeof import('@babel/code-frame').codeFrameColumns | undefined;
+import { codeFrame } from './code-frame.js';
 import type { Problem } from '../../errors.js';
 
 // A spec file parsed with positions kept, so every problem (YAML, schema, semantic) can point
@@ -32,6 +28,8 @@ import { sha256 } from '../hash.js';
 
 export { sha256 };
 
+const MAX_SYNTAX_ERRORS = 5;
+
 export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; problems: Problem[] } {
   const lineCounter = new LineCounter();
   // yaml flags a DUPLICATE_KEY for every pair this comparison calls equal: a superset of what
@@ -47,12 +45,18 @@ export function parseSpecDocument(input: SpecSource): { doc: SpecDocument; probl
     fatal: false,
   };
   const problems: Problem[] = [];
+  // a pathological file (a 100,000-deep `[`) gives one error per level: each distinct one once, a few at most
+  const seen = new Set<string>();
+  let syntax = 0;
   for (const e of doc.errors) {
     // duplicate keys are reported below with the key's name and where it first appeared
     if (e.code === 'DUPLICATE_KEY') continue;
     sd.fatal = true;
-    problems.push(problemAt(sd, e.pos[0], `YAML syntax error: ${e.message}`));
+    if (seen.has(`${e.pos[0]}|${e.message}`)) continue;
+    seen.add(`${e.pos[0]}|${e.message}`);
+    if (++syntax <= MAX_SYNTAX_ERRORS) problems.push(problemAt(sd, e.pos[0], `YAML syntax error: ${e.message}`));
   }
+  if (syntax > MAX_SYNTAX_ERRORS) problems[problems.length - 1]!.message += ` (and ${syntax - MAX_SYNTAX_ERRORS} more YAML syntax error(s) not shown)`;
   if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) problems.push(...duplicateKeyProblems(sd));
   if (!sd.fatal) {
     try {
@@ -93,8 +97,7 @@ function duplicateKeyProblems(sd: SpecDocument): Problem[] {
 
 export function problemAt(sd: SpecSource & { lineCounter: LineCounter }, offset: number, message: string): Problem {
   const { line, col } = sd.lineCounter.linePos(offset);
-  codeFrameColumns ??= (require('@babel/code-frame') as typeof import('@babel/code-frame')).codeFrameColumns;
-  const frame = codeFrameColumns(sd.source, { start: { line, column: col } }, { highlightCode: false, linesAbove: 2, linesBelow: 1 });
+  const frame = codeFrame(sd.source, line, col, { linesAbove: 2, linesBelow: 1 });
   return { file: sd.file, line, col, message, frame };
 }
 

@@ -4,7 +4,9 @@ import { canonicalJson } from '../plan/key.js';
 import { sampleSpace } from '../plan/random.js';
 import { offsetInside, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
-import { findTemplates, paramEnvName } from './template.js';
+import { findTemplates, paramEnvName, paramValueString } from './template.js';
+import { jobPathProblem } from './job-paths.js';
+import { paramValueProblem } from './mlflow-limits.js';
 import type { Distribution, Scalar } from './types.js';
 
 // Checks JSON Schema cannot express. They run on every readable file, even one with schema
@@ -15,6 +17,8 @@ export const DEFAULT_MAX_RUNS_PER_EXPERIMENT = 10_000;
 export interface SemanticOptions {
   /** environment names that exist; undefined skips the check */
   environments?: readonly string[];
+  /** those of `environments` that come with dap rather than the project (named so in messages) */
+  builtinEnvironments?: readonly string[];
   maxRunsPerExperiment: number;
 }
 
@@ -27,12 +31,50 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
   const data = sd.data;
   if (!isObj(data)) return [];
   return [
-    ...environmentProblems(sd, data, opts.environments),
+    ...environmentProblems(sd, data, opts.environments, opts.builtinEnvironments ?? []),
     ...sweepProblems(sd, data, opts.maxRunsPerExperiment),
     ...envNameCollisions(sd, data),
     ...commandProblems(sd, data),
     ...inexactNumberProblems(sd),
+    ...jobPathProblems(sd, data),
+    ...paramValueProblems(sd, data),
   ];
+}
+
+/** artifacts.paths and metrics.files are read and uploaded by dap: only inside the job's directory. */
+function jobPathProblems(sd: SpecDocument, data: Obj): Problem[] {
+  const problems: Problem[] = [];
+  const check = (list: unknown, path: PathSegment[]) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((p, i) => {
+      const problem = typeof p === 'string' ? jobPathProblem(p) : undefined;
+      if (problem) problems.push(problemAt(sd, offsetOf(sd, [...path, i]), `${path.join('.')}[${i}]: ${problem}`));
+    });
+  };
+  if (isObj(data.artifacts)) check(data.artifacts.paths, ['artifacts', 'paths']);
+  if (isObj(data.metrics)) check(data.metrics.files, ['metrics', 'files']);
+  return problems;
+}
+
+/** Every value a run's params can take must fit MLflow's param limit, or every job would fail at its start. */
+function paramValueProblems(sd: SpecDocument, data: Obj): Problem[] {
+  const problems: Problem[] = [];
+  const check = (name: string, value: unknown, path: PathSegment[]) => {
+    if (!isScalar(value)) return;
+    const problem = paramValueProblem(paramValueString(value));
+    if (problem) problems.push(problemAt(sd, offsetOf(sd, path), `parameter "${name}": ${problem}; pass long values in a file instead`));
+  };
+  const each = (obj: unknown, path: PathSegment[]) => { if (isObj(obj)) for (const [k, v] of Object.entries(obj)) check(k, v, [...path, k]); };
+  each(data.params, ['params']);
+  const sweep = isObj(data.sweep) ? data.sweep : {};
+  if (isObj(sweep.grid)) for (const [k, vs] of Object.entries(sweep.grid)) if (Array.isArray(vs)) vs.forEach((v, i) => check(k, v, ['sweep', 'grid', k, i]));
+  if (Array.isArray(sweep.list)) sweep.list.forEach((c, i) => each(c, ['sweep', 'list', i]));
+  if (isObj(sweep.random) && isObj(sweep.random.space)) {
+    for (const [k, dist] of Object.entries(sweep.random.space)) {
+      if (isObj(dist) && Array.isArray(dist.choice)) dist.choice.forEach((v, i) => check(k, v, ['sweep', 'random', 'space', k, 'choice', i]));
+    }
+  }
+  return problems;
 }
 
 /** Integers beyond 2^53 silently lose digits (and so change run keys): ask for a string instead. */
@@ -69,10 +111,10 @@ export function duplicateNameProblems(docs: SpecDocument[]): Array<{ doc: SpecDo
   return problems;
 }
 
-function environmentProblems(sd: SpecDocument, data: Obj, environments: readonly string[] | undefined): Problem[] {
+function environmentProblems(sd: SpecDocument, data: Obj, environments: readonly string[] | undefined, builtin: readonly string[]): Problem[] {
   const env = data.environment;
   if (environments === undefined || typeof env !== 'string' || environments.includes(env)) return [];
-  const known = environments.length ? `available: ${[...environments].sort().join(', ')}` : 'there are none';
+  const known = environments.length ? `available: ${[...environments].sort().map((e) => (builtin.includes(e) ? `${e} (built into dap)` : e)).join(', ')}` : 'there are none';
   return [problemAt(sd, offsetOf(sd, ['environment']), `environment "${env}" does not exist under environments/ (${known}); create environments/${env}/environment.yaml or a Dockerfile there, or use image: instead`)];
 }
 
@@ -187,7 +229,7 @@ function envNameCollisions(sd: SpecDocument, data: Obj): Problem[] {
 }
 
 /** Every parameter name a run can have, and those every run is sure to have. */
-function paramNames(data: Obj): { any: Set<string>; always: Set<string> } {
+export function paramNames(data: Obj): { any: Set<string>; always: Set<string> } {
   const fixed = isObj(data.params) ? Object.keys(data.params) : [];
   const sweep = isObj(data.sweep) ? data.sweep : {};
   const any = new Set(fixed);

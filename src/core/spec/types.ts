@@ -8,7 +8,7 @@ export type Distribution =
   | { loguniform: [number, number] }
   | { int: [number, number] };
 
-export type Sweep = { max_parallel?: number } & (
+export type Sweep = { max_parallel?: number; max_parallel_scope?: 'pipeline' | 'project' } & (
   | { grid: Record<string, Scalar[]> }
   | { list: Record<string, Scalar>[] }
   | { random: { samples: number; seed: number; space: Record<string, Distribution> } }

@@ -5,12 +5,15 @@ import type { SpecDocument, SpecSource } from './document.js';
 import { compileSpecSchema, schemaProblems } from './schema-check.js';
 import { DEFAULT_MAX_RUNS_PER_EXPERIMENT, duplicateNameProblems, fileProblems } from './semantics.js';
 import type { ExperimentSpec, LoadedSpec } from './types.js';
+import { specWarnings } from './warnings.js';
 
 export interface ValidateSpecsOptions {
   /** the parsed schemas/experiment.schema.json (the caller reads it; core does no I/O) */
   schema: object;
   /** environment names found under environments/; undefined skips the reference check */
   environments?: readonly string[];
+  /** those of `environments` that ship with dap (base, python), not with the project */
+  builtinEnvironments?: readonly string[];
   /** default DEFAULT_MAX_RUNS_PER_EXPERIMENT (10,000) */
   maxRunsPerExperiment?: number;
   /** `schema` already compiled (e.g. loaded from dap's cache); default: compiled here */
@@ -22,6 +25,8 @@ export interface ValidateSpecsResult {
   specs: LoadedSpec[];
   /** every problem of every file, by file (input order) then position */
   problems: Problem[];
+  /** legal but likely mistakes (see warnings.ts), of the files without problems */
+  warnings: Problem[];
 }
 
 /** Parse, schema-check and cross-check spec sources. Collects every problem; never throws for bad input. */
@@ -29,6 +34,7 @@ export function validateSpecSources(sources: SpecSource[], opts: ValidateSpecsOp
   const validate = opts.validator ?? compileSpecSchema(opts.schema);
   const semantic = {
     environments: opts.environments,
+    builtinEnvironments: opts.builtinEnvironments,
     maxRunsPerExperiment: opts.maxRunsPerExperiment ?? DEFAULT_MAX_RUNS_PER_EXPERIMENT,
   };
   const docs: SpecDocument[] = [];
@@ -42,11 +48,15 @@ export function validateSpecSources(sources: SpecSource[], opts: ValidateSpecsOp
   for (const { doc, problem } of duplicateNameProblems(docs.filter((d) => !d.fatal))) perFile.get(doc)!.push(problem);
   const specs: LoadedSpec[] = [];
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   for (const doc of docs) {
     const mine = perFile.get(doc)!;
     mine.sort((a, b) => a.line - b.line || a.col - b.col);
     problems.push(...mine);
-    if (mine.length === 0) specs.push({ file: doc.file, source: doc.source, hash: doc.hash, spec: doc.data as ExperimentSpec });
+    if (mine.length === 0) {
+      specs.push({ file: doc.file, source: doc.source, hash: doc.hash, spec: doc.data as ExperimentSpec });
+      warnings.push(...specWarnings(doc));
+    }
   }
-  return { specs, problems };
+  return { specs, problems, warnings };
 }

@@ -1,28 +1,18 @@
 import { DapError } from '../../errors.js';
-import { DockerEngine } from '../../adapters/docker/engine.js';
 import { manifestExists } from '../../adapters/docker/registry-api.js';
 import { imageRepository } from '../../core/env/naming.js';
 import { DEFAULT_BASE_IMAGE } from '../../core/env/types.js';
 import type { ResolvedEnvironment } from '../../core/env/types.js';
 import { DOCKERFILE_PATH } from '../../core/env/dockerfile.js';
-import { contextTarStream, describeContext } from './context.js';
-import { findProject, loadEnvironment, registryAuth } from './project.js';
-import type { EnvProject, LoadedEnvironment } from './project.js';
+import { contextTarStream, describeBuildContext } from './context.js';
+import type { BuildContext } from './context.js';
+import type { EnvDeps } from './deps.js';
+import { loadEnvironment, registryAuth } from './project.js';
+import type { LoadedEnvironment } from './project.js';
 import { progressPrinter } from './progress.js';
-import type { ProgressSink } from './progress.js';
 
 // `dap env build NAME`: content-hash tag; no build call when that tag exists locally or in the
 // registry; otherwise a dockerode build with progress, and a failed step reported with its log.
-
-export interface EnvOpsContext {
-  engine: DockerEngine;
-  project: EnvProject;
-  /** progress and notes (stderr) */
-  log: ProgressSink;
-  verbose?: boolean;
-  /** consult the registry before building (default true) */
-  registryCheck?: boolean;
-}
 
 export interface BuildOutcome {
   name: string;
@@ -33,33 +23,24 @@ export interface BuildOutcome {
   env: ResolvedEnvironment;
 }
 
-export function envContext(opts: { cwd?: string; dockerHost?: string; log?: ProgressSink; verbose?: boolean; engine?: DockerEngine }): EnvOpsContext {
-  return {
-    engine: opts.engine ?? new DockerEngine({ host: opts.dockerHost }),
-    project: findProject(opts.cwd),
-    log: opts.log ?? process.stderr,
-    verbose: opts.verbose,
-  };
-}
-
-export async function imageFor(c: EnvOpsContext, name: string): Promise<{ loaded: LoadedEnvironment; image: string; hash: string; ctx: Awaited<ReturnType<typeof describeContext>> }> {
+export async function imageFor(c: EnvDeps, name: string): Promise<{ loaded: LoadedEnvironment; image: string; hash: string; buildContext: BuildContext }> {
   const loaded = await loadEnvironment(c.project, name);
-  const ctx = await describeContext(loaded);
-  return { loaded, image: `${imageRepository(c.project.registryImage, name)}:${ctx.hash}`, hash: ctx.hash, ctx };
+  const buildContext = await describeBuildContext(loaded, c.env);
+  return { loaded, image: `${imageRepository(c.project.registryImage, name)}:${buildContext.hash}`, hash: buildContext.hash, buildContext };
 }
 
-export async function buildEnvironment(c: EnvOpsContext, name: string): Promise<BuildOutcome> {
-  const { loaded, image, hash, ctx } = await imageFor(c, name);
+export async function buildEnvironment(c: EnvDeps, name: string): Promise<BuildOutcome> {
+  const { loaded, image, hash, buildContext } = await imageFor(c, name);
   await c.engine.ping();
   if (await c.engine.inspectImage(image)) return { name, image, hash, source: 'local', env: loaded.env };
   if (c.registryCheck !== false) {
-    const remote = await manifestExists(image, registryAuth(c.project.registry));
+    const remote = await manifestExists(image, registryAuth(c.project.registry, c.env), { env: c.env });
     if (remote.found) return { name, image, hash, source: 'registry', env: loaded.env };
     if (remote.reason !== 'absent') c.log.write(`note: ${remote.detail}; building locally\n`);
   }
   if (loaded.env.kind === 'yaml') await ensureBaseImage(c, loaded.env.base);
   c.log.write(`building ${image}\n`);
-  const { stream, cleanup } = await contextTarStream(ctx);
+  const { stream, cleanup } = await contextTarStream(buildContext, c.env);
   try {
     const state = await c.engine.build(stream, {
       tag: image, dockerfile: DOCKERFILE_PATH, labels: { 'dap.environment': name, 'dap.hash': hash },
@@ -80,7 +61,7 @@ export async function buildEnvironment(c: EnvOpsContext, name: string): Promise<
   return { name, image, hash, source: 'built', env: loaded.env };
 }
 
-async function ensureBaseImage(c: EnvOpsContext, base: string): Promise<void> {
+async function ensureBaseImage(c: EnvDeps, base: string): Promise<void> {
   if (await c.engine.inspectImage(base)) return;
   const hint = base === DEFAULT_BASE_IMAGE
     ? 'build it once with `scripts/docker.sh base-image` (debootstrap + docker import)'

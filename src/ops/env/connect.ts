@@ -1,6 +1,7 @@
 import { DapError } from '../../errors.js';
-import { dapKnownHostsFile } from '../../adapters/ssh/files.js';
-import { loadState } from './state.js';
+import { sshFiles } from '../../adapters/ssh/files.js';
+import type { SshFiles } from '../../adapters/ssh/files.js';
+import { loadDevState } from './state.js';
 import type { DevState } from './state.js';
 
 // `dap env connect NAME`: how to reach a running dev container.
@@ -18,10 +19,10 @@ export interface ConnectInfo {
   user: string;
 }
 
-export function connectFromState(s: DevState): ConnectInfo {
+export function connectFromState(s: DevState, files: SshFiles): ConnectInfo {
   const direct = [
     'ssh', '-p', String(s.sshPort), '-i', s.identityFile, '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${dapKnownHostsFile()}`, '-o', `HostKeyAlias=${s.alias}`, '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${files.dapKnownHosts}`, '-o', `HostKeyAlias=${s.alias}`, '-o', 'StrictHostKeyChecking=yes',
     ...(s.proxyJump ? ['-J', s.proxyJump] : []), `${s.user}@${s.hostIp}`,
   ];
   return {
@@ -36,10 +37,10 @@ export function connectFromState(s: DevState): ConnectInfo {
   };
 }
 
-export async function connectInfo(name: string): Promise<ConnectInfo> {
-  const s = await loadState(name);
+export async function connectInfo(name: string, env: NodeJS.ProcessEnv): Promise<ConnectInfo> {
+  const s = await loadDevState(env, name);
   if (!s) throw new DapError(`environment ${name} is not up`, { hint: `start it with \`dap env up ${name}\`` });
-  return connectFromState(s);
+  return connectFromState(s, sshFiles(env));
 }
 
 export function formatConnect(c: ConnectInfo): string {

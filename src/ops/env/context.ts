@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar';
 import { DapError } from '../../errors.js';
-import { packageRoot } from '../../paths.js';
+import { cacheDir, packageRoot } from '../../paths.js';
 import { exec as defaultExec } from '../../adapters/exec/exec.js';
 import type { Exec } from '../../adapters/exec/exec.js';
 import {
@@ -20,14 +20,11 @@ import type { LoadedEnvironment } from './project.js';
 // the dap CLI layer. Hashing it is cheap (no tarball, no bundle copy) so that a no-op build is fast;
 // materialising it (staging dir + tar stream) happens only when a build is really needed.
 
-export function cacheDir(): string {
-  return process.env.DAP_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'dap');
-}
-
 interface GeneratedFile { path: string; text: string; mode: number }
 interface LinkedDir { path: string; digest: string; resolve: () => Promise<string> }
 
-export interface EnvContext {
+/** A Docker build context (the files `docker build` is sent), described before it is materialised. */
+export interface BuildContext {
   dockerfile: string;
   hash: string;
   entries: ContextEntry[];
@@ -42,8 +39,8 @@ export interface EnvContext {
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Extra CA certificates for pip inside builds (TLS-intercepting proxies): DAP_BUILD_CA_CERTS=file[:file]. */
-async function buildCa(): Promise<string | undefined> {
-  const list = process.env.DAP_BUILD_CA_CERTS;
+async function buildCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const list = env.DAP_BUILD_CA_CERTS;
   if (!list) return undefined;
   const parts = await Promise.all(list.split(':').filter(Boolean).map((f) => fs.readFile(f, 'utf8').catch(() => {
     throw new DapError(`DAP_BUILD_CA_CERTS names ${f}, which cannot be read`);
@@ -51,8 +48,9 @@ async function buildCa(): Promise<string | undefined> {
   return parts.join('\n');
 }
 
-export async function describeContext(loaded: LoadedEnvironment): Promise<EnvContext> {
-  const ca = await buildCa();
+export async function describeBuildContext(loaded: LoadedEnvironment, env: NodeJS.ProcessEnv): Promise<BuildContext> {
+  const ca = await buildCa(env);
+  const cli = cliLayer(env);
   const usesPip = loaded.env.pip.length > 0 || loaded.env.requirements !== undefined;
   const dockerfile = renderDockerfile(loaded.env, { buildCa: ca !== undefined && usesPip, userDockerfile: loaded.userDockerfile });
   const generated: GeneratedFile[] = [
@@ -75,10 +73,10 @@ export async function describeContext(loaded: LoadedEnvironment): Promise<EnvCon
     const node = process.execPath;
     linkedFiles.push({ path: NODE_PATH, source: node });
     entries.push({ path: NODE_PATH, digest: `node-${process.version}-${process.arch}-${(await fs.stat(node)).size}`, mode: 0o755 });
-    const app = await appDigest();
-    const modules = await modulesDigest();
-    linked.push({ path: CLI_APP_PATH, digest: app, resolve: () => materialiseApp(app) });
-    linked.push({ path: CLI_MODULES_PATH, digest: modules, resolve: () => materialiseModules(modules) });
+    const app = await appDigest(cli);
+    const modules = await modulesDigest(cli);
+    linked.push({ path: CLI_APP_PATH, digest: app, resolve: () => materialiseApp(cli, app) });
+    linked.push({ path: CLI_MODULES_PATH, digest: modules, resolve: () => materialiseModules(cli, modules) });
     entries.push({ path: CLI_APP_PATH, digest: app, mode: 0o755 }, { path: CLI_MODULES_PATH, digest: modules, mode: 0o755 });
   }
   // The proxy CA only lets pip reach the index during this build; the image is the same without
@@ -93,9 +91,16 @@ export async function describeContext(loaded: LoadedEnvironment): Promise<EnvCon
 
 const APP_PARTS = ['package.json', 'dist', 'schemas'];
 
-/** The dap package copied into images: the running one, or DAP_CLI_SOURCE (a dap checkout/install). */
-function cliRoot(): string {
-  return process.env.DAP_CLI_SOURCE ?? packageRoot;
+/** Where the dap package copied into images comes from, and where its staged copies are cached. */
+export interface CliLayer {
+  /** the running dap, or DAP_CLI_SOURCE (a dap checkout/install) */
+  root: string;
+  /** <cache>/dap-cli */
+  cache: string;
+}
+
+function cliLayer(env: NodeJS.ProcessEnv): CliLayer {
+  return { root: env.DAP_CLI_SOURCE ?? packageRoot, cache: path.join(cacheDir(env), 'dap-cli') };
 }
 
 async function walk(dir: string, rel = ''): Promise<string[]> {
@@ -109,31 +114,31 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
 }
 
 /** dap's own files (dist, schemas, package.json) by content: changes whenever dap is rebuilt. */
-async function appDigest(): Promise<string> {
+async function appDigest(cli: CliLayer): Promise<string> {
   const h = createHash('sha256');
   for (const part of APP_PARTS) {
-    const abs = path.join(cliRoot(), part);
+    const abs = path.join(cli.root, part);
     const files = (await fs.stat(abs)).isDirectory() ? (await walk(abs)).filter((f) => !f.endsWith('.map')).sort().map((f) => `${part}/${f}`) : [part];
-    for (const f of files) h.update(f).update('\0').update(await fs.readFile(path.join(cliRoot(), f))).update('\0');
+    for (const f of files) h.update(f).update('\0').update(await fs.readFile(path.join(cli.root, f))).update('\0');
   }
   return h.digest('hex').slice(0, 16);
 }
 
 /** Production dependencies, identified by the lock file (or npm's hidden lock in installed copies). */
-async function modulesDigest(): Promise<string> {
-  const lock = [path.join(cliRoot(), 'package-lock.json'), path.join(cliRoot(), 'node_modules', '.package-lock.json')].find(existsSync);
-  if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${cliRoot()}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
-  const pkg = JSON.parse(await fs.readFile(path.join(cliRoot(), 'package.json'), 'utf8')) as { dependencies?: object };
+async function modulesDigest(cli: CliLayer): Promise<string> {
+  const lock = [path.join(cli.root, 'package-lock.json'), path.join(cli.root, 'node_modules', '.package-lock.json')].find(existsSync);
+  if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${cli.root}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
+  const pkg = JSON.parse(await fs.readFile(path.join(cli.root, 'package.json'), 'utf8')) as { dependencies?: object };
   return sha(JSON.stringify(pkg.dependencies ?? {}) + (await fs.readFile(lock, 'utf8'))).slice(0, 16);
 }
 
-async function materialiseApp(digest: string): Promise<string> {
-  const dir = path.join(cacheDir(), 'dap-cli', `app-${digest}`);
+async function materialiseApp(cli: CliLayer, digest: string): Promise<string> {
+  const dir = path.join(cli.cache, `app-${digest}`);
   if (existsSync(path.join(dir, '.complete'))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   for (const part of APP_PARTS) {
-    await fs.cp(path.join(cliRoot(), part), path.join(tmp, part), { recursive: true, filter: (s) => !s.endsWith('.map') });
+    await fs.cp(path.join(cli.root, part), path.join(tmp, part), { recursive: true, filter: (s) => !s.endsWith('.map') });
   }
   await fs.writeFile(path.join(tmp, '.complete'), '');
   await fs.rm(dir, { recursive: true, force: true });
@@ -142,15 +147,15 @@ async function materialiseApp(digest: string): Promise<string> {
 }
 
 /** `npm ci --omit=dev` into the cache once per lock file; falls back to copying the installed tree. */
-export async function materialiseModules(digest: string, run: Exec = defaultExec): Promise<string> {
-  const dir = path.join(cacheDir(), 'dap-cli', `modules-${digest}`);
+export async function materialiseModules(cli: CliLayer, digest: string, run: Exec = defaultExec): Promise<string> {
+  const dir = path.join(cli.cache, `modules-${digest}`);
   if (existsSync(path.join(dir, '.complete'))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
-  const lock = path.join(cliRoot(), 'package-lock.json');
+  const lock = path.join(cli.root, 'package-lock.json');
   if (existsSync(lock)) {
-    await fs.copyFile(path.join(cliRoot(), 'package.json'), path.join(tmp, 'package.json'));
+    await fs.copyFile(path.join(cli.root, 'package.json'), path.join(tmp, 'package.json'));
     await fs.copyFile(lock, path.join(tmp, 'package-lock.json'));
     const res = await run(['npm', 'ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp });
     if (res.code !== 0) throw new DapError(`npm ci for the dap CLI layer failed:\n${res.stderr.slice(-2000)}`, { hint: 'check npm registry access, or set dap: false in environment.yaml' });
@@ -158,7 +163,7 @@ export async function materialiseModules(digest: string, run: Exec = defaultExec
     await fs.rm(path.join(tmp, 'package-lock.json'));
   } else {
     // an installed dap (npm install -g): its node_modules hold only production dependencies
-    await fs.cp(path.join(cliRoot(), 'node_modules'), path.join(tmp, 'node_modules'), { recursive: true });
+    await fs.cp(path.join(cli.root, 'node_modules'), path.join(tmp, 'node_modules'), { recursive: true });
   }
   await fs.rm(path.join(tmp, 'node_modules', '.bin'), { recursive: true, force: true });
   await fs.writeFile(path.join(tmp, '.complete'), '');
@@ -170,8 +175,8 @@ export async function materialiseModules(digest: string, run: Exec = defaultExec
 // --- materialise and stream --------------------------------------------------------------------
 
 /** A staging directory (env files copied, dap parts symlinked) and a tar stream of it. */
-export async function contextTarStream(ctx: EnvContext): Promise<{ stream: Readable; cleanup: () => Promise<void> }> {
-  const stage = await fs.mkdtemp(path.join(await ensureDir(path.join(cacheDir(), 'env-context')), `ctx-`));
+export async function contextTarStream(ctx: BuildContext, env: NodeJS.ProcessEnv): Promise<{ stream: Readable; cleanup: () => Promise<void> }> {
+  const stage = await fs.mkdtemp(path.join(await ensureDir(path.join(cacheDir(env), 'env-context')), `ctx-`));
   for (const f of ctx.envFiles) {
     await fs.mkdir(path.dirname(path.join(stage, f)), { recursive: true });
     await fs.copyFile(path.join(ctx.envDir, f), path.join(stage, f));

@@ -1,11 +1,12 @@
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DapError, ProblemsError } from '../../errors.js';
-import { bundledEnvironmentsDir, projectLayout, schemasDir } from '../../paths.js';
+import { bundledEnvironmentsDir, findProjectRoot, projectLayout, schemasDir } from '../../paths.js';
 import { parseEnvironment } from '../../core/env/validate.js';
 import { resolveEnvironment } from '../../core/env/types.js';
 import type { ResolvedEnvironment } from '../../core/env/types.js';
 import { slug } from '../../core/env/naming.js';
+import { environmentSources, projectEnvironments } from '../load-specs.js';
 import type { RegistryAuth } from '../../adapters/docker/engine.js';
 
 // Where environments live, how they load, and which registry/project names apply.
@@ -14,34 +15,27 @@ export interface EnvProject {
   root: string;
   name: string;
   environmentsDir: string;
-  stateDir: string;
   /** `<registry>/<project>`: images are `<registryImage>/env-<name>:<hash>` */
   registryImage: string;
   registry: string;
 }
 
-export function findProject(cwd = process.cwd()): EnvProject {
-  let dir = path.resolve(cwd);
-  let root = dir;
-  for (;;) {
-    if (existsSync(path.join(dir, 'environments')) || existsSync(path.join(dir, '.git'))) { root = dir; break; }
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+export function findProject(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): EnvProject {
+  const root = findProjectRoot(cwd);
   const layout = projectLayout(root);
-  const name = slug(process.env.DAP_PROJECT ?? path.basename(root));
-  const registryImage = (process.env.DAP_REGISTRY_IMAGE ?? process.env.CI_REGISTRY_IMAGE
-    ?? `${process.env.DAP_REGISTRY ?? '127.0.0.1:55001'}/${name}`).replace(/\/+$/, '');
+  const name = slug(env.DAP_PROJECT ?? path.basename(root));
+  const registryImage = (env.DAP_REGISTRY_IMAGE ?? env.CI_REGISTRY_IMAGE
+    ?? `${env.DAP_REGISTRY ?? '127.0.0.1:55001'}/${name}`).replace(/\/+$/, '');
   return {
-    root, name, environmentsDir: layout.environmentsDir, stateDir: layout.stateDir,
+    root, name, environmentsDir: layout.environmentsDir,
     registryImage, registry: registryImage.split('/')[0]!,
   };
 }
 
-export function registryAuth(registry: string): RegistryAuth | undefined {
-  const username = process.env.DAP_REGISTRY_USER ?? process.env.CI_REGISTRY_USER;
-  const password = process.env.DAP_REGISTRY_PASSWORD ?? process.env.CI_REGISTRY_PASSWORD;
+/** The registry login: DAP_REGISTRY_USER/DAP_REGISTRY_PASSWORD, in CI GitLab's CI_REGISTRY_USER/CI_REGISTRY_PASSWORD. */
+export function registryAuth(registry: string, env: NodeJS.ProcessEnv): RegistryAuth | undefined {
+  const username = env.DAP_REGISTRY_USER ?? env.CI_REGISTRY_USER;
+  const password = env.DAP_REGISTRY_PASSWORD ?? env.CI_REGISTRY_PASSWORD;
   return username && password ? { username, password, serveraddress: registry } : undefined;
 }
 
@@ -54,18 +48,9 @@ export interface LoadedEnvironment {
   userDockerfile?: string;
 }
 
-async function candidates(project: EnvProject): Promise<string[]> {
-  const out = new Set<string>();
-  for (const base of [project.environmentsDir, bundledEnvironmentsDir]) {
-    for (const e of await fs.readdir(base, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory() && (existsSync(path.join(base, e.name, 'environment.yaml')) || existsSync(path.join(base, e.name, 'Dockerfile')))) out.add(e.name);
-    }
-  }
-  return [...out].sort();
-}
-
+/** The project's environments and dap's bundled ones: the same list the spec validator accepts. */
 export async function listEnvironmentNames(project: EnvProject): Promise<string[]> {
-  return candidates(project);
+  return projectEnvironments(project.root);
 }
 
 export async function loadEnvironment(project: EnvProject, name: string): Promise<LoadedEnvironment> {
@@ -73,9 +58,10 @@ export async function loadEnvironment(project: EnvProject, name: string): Promis
   const dir = [path.join(project.environmentsDir, name), path.join(bundledEnvironmentsDir, name)].find((d) =>
     existsSync(path.join(d, 'environment.yaml')) || existsSync(path.join(d, 'Dockerfile')));
   if (!dir) {
-    const known = await candidates(project);
+    const known = await listEnvironmentNames(project);
+    const { builtin } = await environmentSources(project.root);
     throw new DapError(`unknown environment "${name}"`, {
-      hint: known.length ? `known environments: ${known.join(', ')} (directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
+      hint: known.length ? `known environments: ${known.map((k) => (builtin.includes(k) ? `${k} (built into dap)` : k)).join(', ')} (the project's own are directories under environments/ with an environment.yaml or a Dockerfile)` : 'create environments/NAME/environment.yaml',
     });
   }
   const files = await listFiles(dir);

@@ -26,33 +26,35 @@ export interface DevState {
   startedAt: string;
 }
 
-export function stateDir(): string {
-  const base = process.env.XDG_STATE_HOME ?? path.join(process.env.HOME ?? os.homedir(), '.local', 'state');
+/** The directory of the per-user records of running dev containers (not a project's .dap/, not the container's state volume). */
+export function devStatesDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(base, 'dap', 'envs');
 }
 
-export async function saveState(s: DevState): Promise<void> {
-  await fs.mkdir(stateDir(), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path.join(stateDir(), `${s.name}.json`), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+export async function saveDevState(env: NodeJS.ProcessEnv, s: DevState): Promise<void> {
+  const dir = devStatesDir(env);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path.join(dir, `${s.name}.json`), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
 }
 
-export async function loadState(name: string): Promise<DevState | undefined> {
+export async function loadDevState(env: NodeJS.ProcessEnv, name: string): Promise<DevState | undefined> {
   try {
-    return JSON.parse(await fs.readFile(path.join(stateDir(), `${name}.json`), 'utf8')) as DevState;
+    return JSON.parse(await fs.readFile(path.join(devStatesDir(env), `${name}.json`), 'utf8')) as DevState;
   } catch {
     return undefined;
   }
 }
 
-export async function removeState(name: string): Promise<void> {
-  await fs.rm(path.join(stateDir(), `${name}.json`), { force: true });
+export async function removeDevState(env: NodeJS.ProcessEnv, name: string): Promise<void> {
+  await fs.rm(path.join(devStatesDir(env), `${name}.json`), { force: true });
 }
 
-export async function allStates(): Promise<DevState[]> {
-  const files = await fs.readdir(stateDir()).catch(() => [] as string[]);
+export async function allDevStates(env: NodeJS.ProcessEnv): Promise<DevState[]> {
+  const files = await fs.readdir(devStatesDir(env)).catch(() => [] as string[]);
   const out: DevState[] = [];
   for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
-    const s = await loadState(f.slice(0, -5));
+    const s = await loadDevState(env, f.slice(0, -5));
     if (s) out.push(s);
   }
   return out;

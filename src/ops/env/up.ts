@@ -3,24 +3,25 @@ import { promises as fs } from 'node:fs';
 import { DapError } from '../../errors.js';
 import { createAndStart, ensureVolume, execIn, findContainer, removeContainer } from '../../adapters/docker/containers.js';
 import type { DockerEngine } from '../../adapters/docker/engine.js';
-import { keyAuth, sshExec } from '../../adapters/ssh/client.js';
+import { HostKeyMismatchError, keyAuth, sshExec } from '../../adapters/ssh/client.js';
 import type { KeyAuth } from '../../adapters/ssh/client.js';
-import { dapKnownHostsFile, findKeyPair, readText, writeTextAtomic } from '../../adapters/ssh/files.js';
+import { findKeyPair, readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { parsePublicKeyLine, pinHostKey } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
 import {
-  LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_SSH_PORT, LABEL_USER, containerName, sshAlias, volumeNames,
+  LABEL_ENV, LABEL_JUPYTER_PORT, LABEL_MANAGED, LABEL_PROJECT, LABEL_SSH_PORT, LABEL_USER, containerName, relayContainerName, sshAlias, volumeNames,
 } from '../../core/env/naming.js';
-import { HOST_KEY_PUB, JUPYTER_PORT, STATE_DIR, WORKSPACE_DIR } from '../../core/env/types.js';
+import { CONTAINER_STATE_DIR, HOST_KEY_PUB, JUPYTER_PORT, WORKSPACE_DIR } from '../../core/env/types.js';
 import { buildEnvironment } from './build.js';
-import type { EnvOpsContext } from './build.js';
+import type { EnvDeps } from './deps.js';
 import { connectFromState } from './connect.js';
 import type { ConnectInfo } from './connect.js';
 import { assertPortFree, freePort } from './ports.js';
 import { loadEnvironment, registryAuth } from './project.js';
 import { writeSshConfig } from './ssh-config.js';
-import { saveState } from './state.js';
+import { saveDevState } from './state.js';
 import type { DevState } from './state.js';
+import { trackingAccess } from './tracking-access.js';
 
 // `dap env up NAME`: image (built if needed) -> container with the developer's uid/gid and public
 // key -> host key read through the Docker API and pinned -> first SSH exec verified against it.
@@ -33,6 +34,8 @@ export interface UpOptions {
   writeSshConfig?: boolean;
   /** ssh://user@host when the engine is remote: ports are on its loopback, reached by ProxyJump */
   remoteHost?: string;
+  /** mount the project directory at /workspace instead of the workspace volume */
+  bindProject?: boolean;
 }
 
 export interface UpResult {
@@ -41,13 +44,18 @@ export interface UpResult {
   image: string;
   reused: boolean;
   hostKey: string;
+  /** MLFLOW_TRACKING_URI as the container sees it, without credentials (undefined: none set) */
+  trackingUri?: string;
+  /** what /workspace is: the `<container>-workspace` volume or the project directory */
+  workspace: string;
   connect: ConnectInfo;
 }
 
-export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOptions = {}): Promise<UpResult> {
+export async function upEnvironment(c: EnvDeps, name: string, opts: UpOptions = {}): Promise<UpResult> {
   await loadEnvironment(c.project, name); // unknown or invalid environment: say so before anything else
-  const key = await findKeyPair(opts.identity);
-  const auth = keyAuth(await fs.readFile(key.privateKeyFile));
+  const files = sshFiles(c.env);
+  const key = await findKeyPair(files, opts.identity);
+  const auth = keyAuth(await fs.readFile(key.privateKeyFile), c.env.SSH_AUTH_SOCK);
   if ('error' in auth) {
     throw new DapError(`cannot log in with ${key.privateKeyFile}: ${auth.error}`, { hint: 'start ssh-agent and `ssh-add` the key, or pass --identity with another key' });
   }
@@ -55,10 +63,13 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   const env = built.env;
   if (built.source === 'registry') {
     c.log.write(`pulling ${built.image}\n`);
-    const st = await c.engine.pull(built.image, registryAuth(c.project.registry));
+    const st = await c.engine.pull(built.image, registryAuth(c.project.registry, c.env));
     if (st.error) throw new DapError(`pulling ${built.image} failed: ${st.error}`);
   }
   if (!env.ssh) throw new DapError(`environment ${name} has ssh: false; dev containers are reached over SSH`, { hint: 'set ssh: true in its environment.yaml' });
+  if (opts.bindProject && opts.remoteHost) {
+    throw new DapError('--bind-project needs a local engine: the project directory is on this machine', { hint: 'omit --bind-project (the workspace volume lives on the engine host) and copy code in with `rsync -e ssh`' });
+  }
 
   const local = !opts.remoteHost;
   const hostIp = '127.0.0.1';
@@ -75,6 +86,7 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
   if (local && opts.sshPort) await assertPortFree(opts.sshPort, 'ssh');
   if (local && opts.jupyterPort && env.jupyter) await assertPortFree(opts.jupyterPort, 'jupyter');
   await Promise.all([ensureVolume(c.engine, vols.workspace, labels), ensureVolume(c.engine, vols.state, labels)]);
+  const tracking = await trackingAccess(c, { relayName: relayContainerName(c.project.name, name), image: built.image, env, local, labels });
 
   const sshPort = opts.sshPort ?? await freePort();
   const jupyterPort = env.jupyter ? opts.jupyterPort ?? await freePort() : undefined;
@@ -90,6 +102,8 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
       env: {
         DAP_DEV: '1', DAP_UID: String(uid), DAP_GID: String(gid), DAP_USER: env.user, DAP_AUTHORIZED_KEYS: key.publicKey,
         ...(token ? { JUPYTER_TOKEN: token } : {}),
+        ...(opts.bindProject ? { DAP_WORKSPACE_BIND: '1' } : {}),
+        ...tracking.env, DAP_SESSION_ENV: Object.keys(tracking.env).filter((k) => k !== 'DAP_TRACKING_FORWARD').join(' '),
       },
       labels: {
         ...labels, [LABEL_SSH_PORT]: String(sshPort), [LABEL_USER]: env.user,
@@ -97,29 +111,36 @@ export async function upEnvironment(c: EnvOpsContext, name: string, opts: UpOpti
       },
       ports: jupyterPort ? { 22: sshPort, [JUPYTER_PORT]: jupyterPort } : { 22: sshPort },
       hostIp,
-      volumes: { [vols.workspace]: WORKSPACE_DIR, [vols.state]: STATE_DIR },
+      volumes: opts.bindProject ? { [vols.state]: CONTAINER_STATE_DIR } : { [vols.workspace]: WORKSPACE_DIR, [vols.state]: CONTAINER_STATE_DIR },
+      binds: opts.bindProject ? { [c.project.root]: WORKSPACE_DIR } : {},
+      extraHosts: tracking.extraHosts,
       gpus: env.gpus,
     });
   } catch (err) {
+    await tracking.remove();
     throw explainStartError(err, sshPort, jupyterPort);
   }
 
   try {
     const hostKey = await readHostKey(c.engine, cname);
     const alias = sshAlias(name);
-    await writeTextAtomic(dapKnownHostsFile(), pinHostKey(await readText(dapKnownHostsFile()), alias, hostKey));
+    await writeTextAtomic(files.dapKnownHosts, pinHostKey(await readText(files.dapKnownHosts), alias, hostKey));
     const proxyJump = opts.remoteHost ? jumpOf(opts.remoteHost) : undefined;
     if (local) await waitForSsh({ port: sshPort, user: env.user, auth, hostKey });
     const state: DevState = {
       name, alias, container: cname, image: built.image, dockerHost: opts.remoteHost, proxyJump, hostIp, sshPort, jupyterPort,
       jupyterToken: token, user: env.user, identityFile: key.privateKeyFile, workspace: WORKSPACE_DIR, startedAt: new Date().toISOString(),
     };
-    await saveState(state);
-    if (opts.writeSshConfig !== false) await writeSshConfig();
-    return { name, container: cname, image: built.image, reused: false, hostKey: `${hostKey.type} ${hostKey.base64}`, connect: connectFromState(state) };
+    await saveDevState(c.env, state);
+    if (opts.writeSshConfig !== false) await writeSshConfig(c.env);
+    return {
+      name, container: cname, image: built.image, reused: false, hostKey: `${hostKey.type} ${hostKey.base64}`,
+      trackingUri: tracking.shownUri, workspace: opts.bindProject ? c.project.root : vols.workspace, connect: connectFromState(state, files),
+    };
   } catch (err) {
     const logs = await containerTail(c.engine, cname);
     await removeContainer(c.engine, cname).catch(() => {});
+    await tracking.remove();
     if (err instanceof DapError) throw err;
     throw new DapError(`dev container ${cname} did not come up: ${(err as Error).message}${logs ? `\n--- container log ---\n${logs}` : ''}`, {
       hint: `the container was removed; \`dap env render ${name}\` shows the image's Dockerfile`,
@@ -164,7 +185,7 @@ async function waitForSsh(t: { port: number; user: string; auth: KeyAuth; hostKe
       last = new Error(`ssh exec exited ${r.code}: ${r.stderr}`);
     } catch (err) {
       last = err;
-      if ((err as Error).name === 'HostKeyMismatchError') throw err;
+      if (err instanceof HostKeyMismatchError) throw err;
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,18 +1,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { describeContext } from '../../src/ops/env/context.js';
-import { findProject, loadEnvironment } from '../../src/ops/env/project.js';
+import { describe, expect, it } from 'vitest';
+import { describeBuildContext } from '../../../src/ops/env/context.js';
+import { findProject, loadEnvironment } from '../../../src/ops/env/project.js';
 
 // A proxy CA (DAP_BUILD_CA_CERTS) is a fact about the build machine, not about the environment:
 // it goes into the build context, but the image tag must be the same with or without it, so
 // machines behind a TLS proxy and machines without one agree on which image is current.
-const saved = process.env.DAP_BUILD_CA_CERTS;
-afterEach(() => {
-  if (saved === undefined) delete process.env.DAP_BUILD_CA_CERTS;
-  else process.env.DAP_BUILD_CA_CERTS = saved;
-});
 
 describe('build CA certificates', () => {
   it('reach pip in the Dockerfile but leave the content hash alone', async () => {
@@ -23,10 +18,9 @@ describe('build CA certificates', () => {
     await fs.writeFile(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const load = () => loadEnvironment(findProject(root), 'pipenv');
 
-    delete process.env.DAP_BUILD_CA_CERTS;
-    const plain = await describeContext(await load());
-    process.env.DAP_BUILD_CA_CERTS = ca;
-    const proxied = await describeContext(await load());
+    const env = { ...process.env, DAP_BUILD_CA_CERTS: undefined };
+    const plain = await describeBuildContext(await load(), env);
+    const proxied = await describeBuildContext(await load(), { ...env, DAP_BUILD_CA_CERTS: ca });
 
     expect(plain.dockerfile).not.toContain('PIP_CERT');
     expect(proxied.dockerfile).toContain('PIP_CERT=/tmp/dap-ca.pem');
@@ -34,6 +28,6 @@ describe('build CA certificates', () => {
     expect(proxied.hash).toBe(plain.hash);
 
     await fs.writeFile(path.join(root, 'environments', 'pipenv', 'environment.yaml'), 'pip: [requests==2.32.4]\ndap: false\nssh: false\njupyter: false\n');
-    expect((await describeContext(await load())).hash).not.toBe(plain.hash); // a real change still counts
+    expect((await describeBuildContext(await load(), env)).hash).not.toBe(plain.hash); // a real change still counts
   });
 });

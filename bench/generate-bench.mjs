@@ -1,4 +1,5 @@
-// The reusable half of bench/generate.mjs: a synthetic project of N specs × M-point grid sweeps,
+// The reusable half of bench/generate.mjs (in bench/, not src/: it must not ship in dist/):
+// a synthetic project of N specs × M-point grid sweeps,
 // `dap generate` timed end to end in-process against a bare `yaml` stringify of the same output.
 
 import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
@@ -6,30 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
-import { generateOp } from './generate.js';
+import { generateOp } from '../dist/ops/generate.js';
 
-export interface BenchOptions {
-  specs?: number;
-  /** grid points per spec: a side × side grid */
-  side?: number;
-  iterations?: number;
-}
-
-export interface BenchResult {
-  specs: number;
-  runs: number;
-  bytes: number;
-  /** first run in the process: includes compiling GitLab's schema */
-  coldMs: number;
-  generateMs: number;
-  stringifyMs: number;
-  ratio: number;
-  /** median wall ms per phase of dap generate */
-  phases: Record<string, number>;
-}
-
-function specText(i: number, side: number): string {
-  const axis = (scale: number) => Array.from({ length: side }, (_, k) => Number(((k + 1) * scale).toFixed(6)));
+function specText(i, side) {
+  const axis = (scale) => Array.from({ length: side }, (_, k) => Number(((k + 1) * scale).toFixed(6)));
   return [
     `name: exp-${String(i).padStart(3, '0')}`,
     'environment: python',
@@ -45,10 +26,10 @@ function specText(i: number, side: number): string {
   ].join('\n');
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Write the synthetic project (kept for CLI timing); returns its root. */
-export async function writeBenchProject(specs = 100, side = 10): Promise<string> {
+export async function writeBenchProject(specs = 100, side = 10) {
   const root = await mkdtemp(path.join(tmpdir(), 'dap-bench-'));
   await mkdir(path.join(root, 'experiments'));
   await mkdir(path.join(root, 'environments/python'), { recursive: true });
@@ -59,23 +40,23 @@ export async function writeBenchProject(specs = 100, side = 10): Promise<string>
   return root;
 }
 
-export async function benchGenerate(opts: BenchOptions = {}): Promise<BenchResult> {
+/** opts: { specs = 100, side = 10 (a side × side grid per spec), iterations = 15 } */
+export async function benchGenerate(opts = {}) {
   const specs = opts.specs ?? 100;
   const side = opts.side ?? 10;
   const iterations = opts.iterations ?? 15;
   const root = await writeBenchProject(specs, side);
   try {
-
     const run = () => generateOp({ root, mode: 'static', limits: { hierarchyJobs: 1_000_000 } });
     let t = performance.now();
     await run();
     const coldMs = performance.now() - t;
     const text = await readFile(path.join(root, '.gitlab-ci.yml'), 'utf8');
-    const output = YAML.parse(text, { version: '1.1' }) as unknown;
+    const output = YAML.parse(text, { version: '1.1' });
     // interleaved, so both sides see the same load on a shared machine
-    const gen: number[] = [];
-    const str: number[] = [];
-    const phases: Record<string, number[]> = {};
+    const gen = [];
+    const str = [];
+    const phases = {};
     for (let i = 0; i < iterations; i++) {
       await rm(path.join(root, '.gitlab-ci.yml'));
       t = performance.now();

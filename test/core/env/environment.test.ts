@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnvironment } from '../../src/core/env/validate.js';
-import { renderDockerfile } from '../../src/core/env/dockerfile.js';
-import { BEGIN_MARK, END_MARK, mergeSshConfig, parseManagedEntries } from '../../src/core/env/ssh-config.js';
-import type { SshHostEntry } from '../../src/core/env/ssh-config.js';
-import { pinHostKey, pinnedKeys, removeHostKey } from '../../src/core/env/known-hosts.js';
-import { contextHash, updateImagesLock } from '../../src/core/env/naming.js';
-import { JsonLines, applyEvent, newStreamState } from '../../src/core/env/build-stream.js';
-import { knownHostKeys } from '../../src/adapters/ssh/files.js';
-import { createHmac } from 'node:crypto';
+import { parseEnvironment } from '../../../src/core/env/validate.js';
+import { renderDockerfile } from '../../../src/core/env/dockerfile.js';
+import { BEGIN_MARK, END_MARK, mergeSshConfig, parseManagedEntries } from '../../../src/core/env/ssh-config.js';
+import type { SshHostEntry } from '../../../src/core/env/ssh-config.js';
+import { contextHash, updateImagesLock } from '../../../src/core/env/naming.js';
+import { JsonLines, applyEvent, newStreamState } from '../../../src/core/env/build-stream.js';
 
 // Pure parts of environments: parsing with positions, rendering, the ssh config block,
-// known_hosts pins, the lock file format, the build stream.
+// the lock file format, the build stream.
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(import.meta.dirname, '../../..');
 const schema = JSON.parse(readFileSync(path.join(repo, 'schemas/environment.schema.json'), 'utf8')) as object;
 const parse = (source: string, files: string[] = []) => parseEnvironment({ name: 'x', file: 'environments/x/environment.yaml', source, schema, files });
 
@@ -135,26 +132,6 @@ describe('~/.ssh/config managed block', () => {
     expect(two.split(END_MARK)).toHaveLength(2);
     expect(parseManagedEntries(two).map((e) => [e.alias, e.port])).toEqual([['dap-base', 4444], ['dap-python', 3333]]);
     expect(mergeSshConfig(two, [])).toBe(user);
-  });
-});
-
-describe('known_hosts', () => {
-  it('pins one key per alias and leaves other lines', () => {
-    let kh = 'dap-other ssh-ed25519 AAAAother\n';
-    kh = pinHostKey(kh, 'dap-python', { type: 'ssh-ed25519', base64: 'AAAAone' });
-    kh = pinHostKey(kh, 'dap-python', { type: 'ssh-ed25519', base64: 'AAAAtwo' });
-    expect(pinnedKeys(kh, 'dap-python')).toEqual([{ type: 'ssh-ed25519', base64: 'AAAAtwo' }]);
-    expect(pinnedKeys(kh, 'dap-other')).toHaveLength(1);
-    expect(pinnedKeys(removeHostKey(kh, 'dap-python'), 'dap-python')).toHaveLength(0);
-  });
-
-  it('finds hashed and [host]:port entries of the user\'s known_hosts', () => {
-    const salt = Buffer.from('0123456789abcdefghij');
-    const hashed = createHmac('sha1', salt).update('[10.0.0.5]:2222').digest('base64');
-    const kh = `|1|${salt.toString('base64')}|${hashed} ssh-ed25519 AAAAh\nrunner1 ssh-rsa AAAAr\n`;
-    expect(knownHostKeys(kh, '10.0.0.5', 2222)).toEqual([{ type: 'ssh-ed25519', base64: 'AAAAh' }]);
-    expect(knownHostKeys(kh, 'runner1')).toEqual([{ type: 'ssh-rsa', base64: 'AAAAr' }]);
-    expect(knownHostKeys(kh, 'runner2')).toEqual([]);
   });
 });
 
