@@ -13,6 +13,8 @@ const SERVICE_BACKED = [
   'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow}.test.ts',
   'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
   'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
+  // the platform: Compose, Ansible, openssl/htpasswd from scripts/deps.sh, containers
+  'test/platform/**/*.test.ts',
 ];
 
 export default defineConfig({
