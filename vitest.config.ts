@@ -10,7 +10,7 @@ const SERVICE_BACKED = [
   'test/env/**/*.test.ts',
   'test/e2e/**/*.test.ts',
   'test/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',
-  'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow}.test.ts',
+  'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow,hostile-journal,hostile-track,server-answers}.test.ts',
   'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
   'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
   // the platform: Compose, Ansible, openssl/htpasswd from scripts/deps.sh, containers

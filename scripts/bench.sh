@@ -14,3 +14,5 @@ bash bench/track.sh
 echo "== bench/env (no-op dap env build vs docker build; env up to first SSH exec)"
 eval "$(bash scripts/registry.sh env)"
 node bench/env.mjs
+echo "== bench/runners (dap runners register: 10 hosts vs 1 host)"
+npx vitest run --config bench/runners/vitest.config.ts

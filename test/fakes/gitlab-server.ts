@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeRunnersApi } from './gitlab-runners-api.js';
+import type { FakeUser } from './gitlab-runners-api.js';
 
 // A faithful fake of the GitLab REST API routes `dap sync --pipeline` uses, following GitLab's API
 // docs (doc/api/jobs.md, doc/api/job_artifacts.md, doc/api/rest/index.md#pagination):
@@ -10,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 // {"message":"401 Unauthorized"}. Unknown things: 404 {"message":"404 Not found"} (GitLab's
 // shapes: "404 Project Not Found", "404 Not found" for jobs/pipelines/artifacts).
 // Offset pagination headers: x-page, x-per-page, x-next-page, x-prev-page, x-total, x-total-pages, link.
+// Runner routes (create, verify, list, show, edit, delete, jobs/request): ./gitlab-runners-api.ts.
 
 export interface FakeJob {
   id: number;
@@ -28,13 +31,19 @@ export interface FakeProject { id: number; path: string; pipelines: FakePipeline
 export interface FakeGitlab {
   url: string;
   requests: Array<{ method: string; path: string; auth?: string }>;
+  runners: FakeRunnersApi;
   close(): Promise<void>;
 }
 
 /** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
-export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number }): Promise<FakeGitlab> {
+/**
+ * users: personal access tokens with scopes (runner routes); tokens: tokens for the job/artifact
+ * routes. listenHost: 127.0.0.1, or the gateway address of a docker test network.
+ */
+export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; users?: FakeUser[]; listenHost?: string }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
-  const server = http.createServer((req, res) => {
+  const runners = new FakeRunnersApi(opts.users ?? [], opts.projects.map((p) => p.id));
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const token = header(req, 'private-token') ?? url.searchParams.get('private_token') ?? undefined;
     const jobToken = header(req, 'job-token') ?? url.searchParams.get('job_token') ?? undefined;
@@ -43,6 +52,15 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    const body = await readBody(req);
+    if (body === undefined) return json(400, { error: 'body is not valid JSON' });
+    const reply = runners.handle(req.method ?? 'GET', url.pathname, url.searchParams, body, token);
+    if (reply) {
+      if (reply.list) return paginate(reply.list);
+      if (reply.text !== undefined) { res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers }); return res.end(reply.text); }
+      if (reply.status === 204) { res.writeHead(204, reply.headers); return res.end(); }
+      return json(reply.status, reply.body, reply.headers);
+    }
     if (req.method !== 'GET') return json(405, { message: '405 Method Not Allowed' });
     const authed = (token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken));
     if (!authed) return json(401, { message: '401 Unauthorized' });
@@ -81,6 +99,8 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
         downstream_pipeline: { id: b.downstream, project_id: project.id, status: 'success' },
       }));
     }
+    return paginate(items);
+  function paginate(items: unknown[]) {
     const perPage = Math.min(opts.maxPerPage ?? 100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const totalPages = Math.max(1, Math.ceil(items.length / perPage));
@@ -102,13 +122,17 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
     links.push(link(1, 'first'), link(totalPages, 'last'));
     headers.link = links.join(', ');
     return json(200, slice, headers);
+  }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const host = opts.listenHost ?? '127.0.0.1';
+  await new Promise<void>((r) => server.listen(0, host, () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
-    close: () => new Promise((r) => server.close(() => r())),
+    runners,
+    // keep-alive clients (a runner polling jobs/request) would hold close() open forever
+    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
   };
 }
 
@@ -129,4 +153,20 @@ function jobJson(j: FakeJob, project: FakeProject, pipelineId: number) {
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** JSON or form bodies (gitbeaker sends JSON; gitlab-runner sends JSON); undefined when unreadable. */
+async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  const type = header(req, 'content-type') ?? '';
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2';
 import { Client } from 'ssh2';
-import type { ConnectConfig } from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { createHash } from 'node:crypto';
 import type { HostKey } from '../../core/env/known-hosts.js';
 
@@ -52,6 +52,17 @@ export interface SshTarget {
 
 export interface SshExecResult { code: number | null; stdout: string; stderr: string }
 
+/** Gather a command's stdout, stderr and exit code; `done` once its channel closes. */
+export function collectExec(stream: ClientChannel, done: (r: SshExecResult) => void): void {
+  const out: Buffer[] = [];
+  const errs: Buffer[] = [];
+  let code: number | null = null;
+  stream.on('data', (b: Buffer) => out.push(b));
+  stream.stderr.on('data', (b: Buffer) => errs.push(b));
+  stream.on('exit', (c: number | null) => { code = c; });
+  stream.on('close', () => done({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') }));
+}
+
 /** Connect, run one command, disconnect. Rejects with HostKeyMismatchError on an unpinned key. */
 export function sshExec(target: SshTarget, command: string): Promise<SshExecResult> {
   return new Promise((resolve, reject) => {
@@ -66,16 +77,7 @@ export function sshExec(target: SshTarget, command: string): Promise<SshExecResu
     conn.on('ready', () => {
       conn.exec(command, (err, stream) => {
         if (err) { conn.end(); return reject(err); }
-        const out: Buffer[] = [];
-        const errs: Buffer[] = [];
-        let code: number | null = null;
-        stream.on('data', (b: Buffer) => out.push(b));
-        stream.stderr.on('data', (b: Buffer) => errs.push(b));
-        stream.on('exit', (c: number | null) => { code = c; });
-        stream.on('close', () => {
-          conn.end();
-          resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') });
-        });
+        collectExec(stream, (r) => { conn.end(); resolve(r); });
       });
     });
     conn.on('error', (err) => {

@@ -9,6 +9,7 @@ import { register as track } from './track.js';
 import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as env } from './env.js';
+import { register as runners } from './runners.js';
 import { register as init } from './init.js';
 import { register as schema } from './schema.js';
 
@@ -16,4 +17,4 @@ import { register as schema } from './schema.js';
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
 export type Register = (program: Command, outcomes: Outcomes) => void;
 
-export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, schema];
+export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema];
