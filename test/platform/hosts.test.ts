@@ -18,7 +18,11 @@ let ports: Record<string, number> = {};
 let first: PlaybookRun;
 
 const sh = (ctr: string, script: string) => run(['docker', 'exec', ctr, 'sh', '-c', script]);
-const vars = () => ({ runner_install: 'present', dev_host_authorized_keys: [fs.readFileSync(`${key}.pub`, 'utf8').trim()] });
+const vars = () => ({
+  runner_install: 'present',
+  runner_inventory: path.join(dir, 'runners.yaml'),
+  dev_host_authorized_keys: [fs.readFileSync(`${key}.pub`, 'utf8').trim()],
+});
 
 async function startHost(name: string, image: string): Promise<number> {
   await run(['docker', 'rm', '-f', name]);
@@ -45,6 +49,8 @@ beforeAll(async () => {
     ansible_python_interpreter: '/usr/bin/python3',
     ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5',
   });
+  // a runner inventory that describes another host only: registration is skipped, saying why
+  fs.writeFileSync(path.join(dir, 'runners.yaml'), stringify({ hosts: { 'other-host': { address: '10.0.0.9' } } }));
   inventory = path.join(dir, 'inventory.yml');
   fs.writeFileSync(inventory, stringify({
     all: {
@@ -92,8 +98,8 @@ describe('converging runner and dev hosts over SSH', { timeout: 600_000 }, () =>
     expect(JSON.parse(text)).toEqual({ 'storage-driver': 'vfs', debug: false, 'log-driver': 'json-file', 'log-opts': { 'max-size': '10m', 'max-file': '5' } });
   });
 
-  it('says that runner registration waits for dap runners', () => {
-    expect(first.stdout).toMatch(new RegExp(`skipped registering ${RUNNER}: this dap has no \`dap runners\` command yet|Register this host's runners`));
+  it('hands registration to dap runners, and says why it skips a host that runners.yaml does not describe', () => {
+    expect(first.stdout).toContain(`skipped registering ${RUNNER}: it is not under hosts: in ${path.join(dir, 'runners.yaml')}`);
   });
 
   it('gives the dev host the SSH access dap env needs: a user that reaches the engine', async () => {
