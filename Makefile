@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DAP := node dist/cli/bin.js
 
-.PHONY: help deps build demo test test-unit services services-down bench clean backup restore doctor
+.PHONY: help deps build demo test test-unit services services-down bench clean backup restore doctor secrets provision
 
 help:
 	@echo "make demo           validate the example experiments, generate the pipeline, run it locally, show results"
@@ -15,6 +15,8 @@ help:
 	@echo "make doctor         check the health of GitLab, runners, MLflow, hosts and TLS (dap doctor)"
 	@echo "make backup         back up Postgres and the object store (BACKUP_KEEP=N prunes, BACKUP_SECRETS=1 adds secrets)"
 	@echo "make restore BACKUP=dir  verify and restore a backup, restart MLflow, run dap doctor"
+	@echo "make secrets        generate the platform's secrets and TLS CA into infrastructure/secrets/ (keeps existing)"
+	@echo "make provision      ansible-playbook -i ansible/inventory.yml ansible/site.yml (GitLab, MLflow, Postgres, MinIO, nginx, runners, dev hosts)"
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-fund --no-audit
@@ -54,6 +56,13 @@ backup: build
 restore: build
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup directory>" >&2; exit 2; }
 	$(DAP) restore --stop-services "$(BACKUP)"
+
+secrets:
+	@bash scripts/secrets.sh
+
+# build first: the runner_host role calls this checkout's `dap runners register`
+provision: build
+	ansible-playbook -i ansible/inventory.yml ansible/site.yml $(ANSIBLE_ARGS)
 
 bench: build
 	bash scripts/bench.sh

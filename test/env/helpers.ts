@@ -42,7 +42,7 @@ export async function requireEngine(): Promise<void> {
 }
 
 /** Machines behind a TLS-intercepting proxy: let pip in builds trust the host's extra CAs. */
-function extraCas(): string | undefined {
+export function extraCas(): string | undefined {
   if (process.env.DAP_BUILD_CA_CERTS !== undefined) return process.env.DAP_BUILD_CA_CERTS;
   const dir = '/usr/local/share/ca-certificates';
   if (!existsSync(dir)) return undefined;
