@@ -24,6 +24,7 @@ const SERVICE_BACKED = [
   'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
   'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
   'test/ops/{doctor,backup,login}.test.ts',
+  'test/runners/hosts.test.ts',
   // the platform: Compose, Ansible, openssl/htpasswd from scripts/deps.sh, containers
   'test/platform/**/*.test.ts',
 ];
