@@ -15,6 +15,8 @@ import { limitArgs } from '../core/pipeline/limits.js';
 import { shellArg } from '../core/pipeline/shell.js';
 import { defaultLimits, type Limits, type Mode } from '../core/pipeline/types.js';
 import { lintObject } from '../core/lint/index.js';
+import { generateArgsOf } from '../core/pipeline/check-args.js';
+import { parse as parseYaml } from 'yaml';
 import { gitlabSchemaValidator } from './lint.js';
 import { loadSpecs } from './load-specs.js';
 
@@ -42,6 +44,8 @@ export interface GenerateOptions {
   noCheck?: boolean;
   /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
+  /** a `report` stage after the runs (dap report) */
+  report?: boolean;
 }
 
 export type FileStatus = 'written' | 'unchanged' | 'fresh' | 'stale' | 'missing';
@@ -153,7 +157,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   lap('plan');
 
   const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...selected].map(shellArg);
-  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : [])].map(shellArg), ...extra];
+  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : []), ...(opts.report ? ['--report'] : [])].map(shellArg), ...extra];
   const built = buildPipelines({
     plan,
     mode,
@@ -166,6 +170,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     checkArgs,
     childArgs: extra,
     noCheck: opts.noCheck,
+    report: opts.report && mode !== 'child',
   });
 
   lap('build');
@@ -214,4 +219,23 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     ok: results.every((r) => r.status !== 'stale' && r.status !== 'missing'),
     timings,
   };
+}
+
+/**
+ * Regenerates with the arguments the committed pipeline was generated with (its dap_check line):
+ * `dap submit` and `dap run --local` must not drop --report, --static or a raised limit.
+ */
+export async function regenerateAsCommitted(root: string, opts: { check?: boolean } = {}): Promise<GenerateResult> {
+  const text = await readFile(path.join(root, DEFAULT_OUT), 'utf8').catch(() => undefined);
+  let committed: unknown;
+  try {
+    committed = text === undefined ? undefined : parseYaml(text);
+  } catch {
+    committed = undefined; // not YAML: regenerate with the defaults, as a first `dap generate` would
+  }
+  const args = committed && typeof committed === 'object' ? generateArgsOf(committed as Record<string, unknown>) : undefined;
+  return generateOp({
+    root, mode: args?.static ? 'static' : 'parent', out: args?.out, report: args?.report, tracking: args?.tracking,
+    none: args?.none, limits: args?.limits, files: args?.files.length ? args.files : undefined, check: opts.check,
+  });
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../adapters/exec/exec.js';
 import { exec as defaultExec } from '../adapters/exec/exec.js';
-import { generateOp, DEFAULT_OUT, type GenerateResult } from './generate.js';
+import { generateOp, DEFAULT_OUT, regenerateAsCommitted, type GenerateResult } from './generate.js';
 import { loadSpecs } from './load-specs.js';
 import { plan } from './plan.js';
 import { runLocalOp, type RunLocalResult } from './run-local.js';
@@ -38,7 +38,7 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
   let env = opts.env ?? process.env;
   if (opts.experiments.length === 0) {
     // the pipeline's dap_check job fails on a stale .gitlab-ci.yml: say so before starting anything
-    generated = await generateOp({ root, check: opts.generate === false });
+    generated = await regenerateAsCommitted(root, { check: opts.generate === false });
     for (const f of generated.files) {
       if (f.status === 'written') notice(`updated ${f.path}; commit it so CI runs the same pipeline`);
       if (f.status === 'stale' || f.status === 'missing') {

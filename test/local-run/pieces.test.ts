@@ -13,6 +13,8 @@ import { isGitFallbackNoise } from '../../src/adapters/gitlab-ci-local/runner.js
 import { formatDuration } from '../../src/cli/format/duration.js';
 import { findProjectRoot } from '../../src/paths.js';
 import { latestAttempts, type RunSummary } from '../../src/tracking/run-summary.js';
+import { formatList } from '../../src/ops/env/ls.js';
+import { environmentSources } from '../../src/ops/load-specs.js';
 
 const job = { DAP_EXPERIMENT: 'exp', DAP_RUN_KEY: 'abcdef1234567890', DAP_PARAMS_FILE: '', CI_JOB_NAME: 'exp: [r0-abcdef12]' };
 // what gitlab-ci-local sets in every local job, made up
@@ -72,5 +74,20 @@ describe('local pipeline pieces', () => {
     expect(findProjectRoot(path.join(root, 'src', 'deep'))).toBe(root);
     expect(findProjectRoot(path.join(root, 'experiments', 'toy'))).toBe(root);
     fs.rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe("dap's built-in environments", () => {
+  it('a project without environments/ has base and python built in; its own directory of that name overrides one', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dap-builtin-'));
+    expect(await environmentSources(root)).toEqual({ own: [], builtin: ['base', 'python'] });
+    fs.mkdirSync(path.join(root, 'environments', 'python'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'environments', 'python', 'environment.yaml'), 'base: local/debian:bookworm\n');
+    expect(await environmentSources(root)).toEqual({ own: ['python'], builtin: ['base'] });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  it('dap env ls names the built-ins', () => {
+    const text = formatList({ environments: [{ name: 'base', description: '', built: false, builtin: true, image: 'r/p/env-base:abc' }, { name: 'gpu', description: '', built: true, image: 'r/p/env-gpu:def' }], containers: [] });
+    expect(text.split('\n').slice(1, 3)).toEqual(['base (built-in)       no     r/p/env-base:abc', 'gpu                   yes    r/p/env-gpu:def']);
   });
 });

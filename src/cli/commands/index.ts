@@ -13,9 +13,11 @@ import { register as runners } from './runners.js';
 import { register as init } from './init.js';
 import { register as schema } from './schema.js';
 import { register as sweep } from './sweep.js';
+import { register as submit } from './submit.js';
+import { register as report } from './report.js';
 
 // Each command file only declares its options and lazily imports its operation from src/ops/,
 // so `dap --help` does not load dockerode, gitbeaker or ajv.
 export type Register = (program: Command, outcomes: Outcomes) => void;
 
-export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema, sweep];
+export const commands: Register[] = [init, validate, plan, generate, lint, run, track, sync, runs, env, runners, schema, submit, report, sweep];

@@ -4,7 +4,7 @@
 import { DapError } from '../../errors.js';
 import type { Plan } from '../plan/types.js';
 import { emitYaml, headerComment, toPlainObject, type SpecSource } from './emit.js';
-import { experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
+import { DEFAULT_EXPIRE_IN, experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
 import { defaultLimits, type Job, type Limits, type Mode, type PipelineDoc } from './types.js';
 import { halvingParentJobs, type HalvingJobs } from '../halving/parent.js';
 
@@ -27,6 +27,8 @@ export interface BuildInput {
   childOut?: string;
   /** static mode: leave out dap_check (a local run of a file that is not committed) */
   noCheck?: boolean;
+  /** add a `report` stage after the runs: dap report compares them and posts to the MR */
+  report?: boolean;
 }
 
 export interface BuiltFile {
@@ -48,6 +50,20 @@ export interface BuildResult {
 
 export const DEFAULT_CHILD_OUT = '.dap/child.yml';
 export const SYNC_JOB = 'dap_sync';
+export const REPORT_JOB = 'dap_report';
+const REPORT_STAGE = 'report';
+
+/** After the runs, whatever their outcome: the report is most useful when something failed. */
+function reportJob(after: string[]): Job {
+  return {
+    stage: REPORT_STAGE, image: '$DAP_IMAGE', retry: retryPolicy(), when: 'always',
+    ...(after.length ? { needs: after.map((job) => ({ job, artifacts: false })) } : {}),
+    script: ['dap report --out .dap/report'],
+    // MLflow unreachable (3) leaves the pipeline green; posting failures are warnings (exit 0)
+    allow_failure: { exit_codes: [3] },
+    artifacts: { paths: ['.dap/report/'], expire_in: DEFAULT_EXPIRE_IN, when: 'always' },
+  };
+}
 const SYNC_STAGE = 'sync';
 
 /** MR pipelines for MRs, branch pipelines otherwise, never both for the same push. */
@@ -202,10 +218,11 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
   });
   const halving = halvingSection(input);
   for (const entry of halving.jobs) jobs.set(...entry);
+  if (input.report) jobs.set(REPORT_JOB, reportJob(childFiles.map((_, i) => (childFiles.length === 1 ? 'dap_run' : `dap_run_${i + 1}`))));
   const doc: PipelineDoc = {
     workflow: { rules: branchAndMrRules() },
     variables: { DAP_IMAGE: dapImageDefault(input.version) },
-    stages: ['generate', 'run', ...halving.stages],
+    stages: ['generate', 'run', ...halving.stages, ...(input.report ? [REPORT_STAGE] : [])],
     jobs,
   };
   const note = `Parent pipeline: dap_generate regenerates ${childFiles.join(', ')} from the specs; dap_run triggers it.`;
@@ -219,6 +236,11 @@ function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const halving = halvingSection(input);
   doc.jobs = new Map([...(input.noCheck ? [] : [['dap_check', checkJob(input.checkArgs)] as [string, Job]]), ...doc.jobs, ...halving.jobs]);
   doc.stages = [...doc.stages, ...halving.stages];
+  if (input.report) {
+    // stage order, no needs: GitLab caps needs, and a later stage already waits for every run
+    doc.jobs.set(REPORT_JOB, reportJob([]));
+    doc.stages = [...doc.stages, REPORT_STAGE];
+  }
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
   const bytes = Buffer.byteLength(text);
