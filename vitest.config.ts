@@ -1,12 +1,22 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Integration tests start real servers and containers: give them room, run files one at a time
 // on our 2-core machines so servers don't starve each other.
 //
 // Two projects: `unit` (no service: pure core, CLI parsing, fakes; `make test-unit`, under a minute)
-// and `services` (Docker engine, registry, MLflow, gitlab-ci-local runs). A new test file is a
-// unit test unless it is listed here: one that needs a service fails loudly in `make test-unit`.
+// and `services` (Docker engine, registry, MLflow, gitlab-ci-local runs). A file is service-backed
+// when it is listed here or calls one of the service checks (requireMlflow, requireEngine, ...), so
+// a new MLflow test needs no entry; one that reaches a service some other way fails loudly in
+// `make test-unit` and belongs in this list.
+const SERVICE_CHECK = /\b(requireMlflow\w*|requireEngine|requireRegistry)\(/;
+const testFiles = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? testFiles(path.join(dir, e.name)) : e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []);
+const CHECKED = testFiles(path.join(import.meta.dirname, 'test')).filter((f) => SERVICE_CHECK.test(readFileSync(f, 'utf8')))
+  .map((f) => path.relative(import.meta.dirname, f).split(path.sep).join('/'));
 const SERVICE_BACKED = [
+  ...CHECKED,
   'test/env/**/*.test.ts',
   'test/e2e/**/*.test.ts',
   'test/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',

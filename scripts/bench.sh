@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # make bench: every benchmark in bench/, each printing ratios against a peer measured in the same run.
-# generate needs nothing; track needs MLflow (make services); env needs dockerd + the python image.
+# generate and halving need nothing (halving: python3); track needs MLflow (make services); env needs dockerd + the python image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench/generate (dap generate vs bare yaml stringify)"
 node bench/generate.mjs
 echo "== bench/track-silent (dap track -- true against a server that never answers, vs plain true)"
 node bench/track-silent.mjs
+echo "== bench/halving (successive halving vs full grid at max budget: compute and best val_loss)"
+node bench/halving.mjs
 echo "== bench/track (dap vs MLflow Python client vs raw HTTP ceiling)"
 make --no-print-directory services >/dev/null
 eval "$(bash scripts/services.sh env)"

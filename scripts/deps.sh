@@ -4,7 +4,7 @@ set -euo pipefail
 target=${1:-demo}
 case "$target" in
   demo) pkgs=(rsync git python3) ;;
-  test) pkgs=(rsync git python3 python3-venv docker.io docker-registry openssh-server openssh-client postgresql debootstrap ansible ansible-lint nginx apache2-utils unzip openssl) ;;
+  test) pkgs=(rsync git python3 python3-venv docker.io docker-registry openssh-server openssh-client postgresql debootstrap ansible ansible-lint nginx apache2-utils unzip openssl chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 missing=()

@@ -4,7 +4,9 @@
 Params come from argv (--lr, --epochs, --features, --seed, --noise) and, when set, from the
 JSON file $DAP_PARAMS_FILE (argv wins). Each epoch appends {"step", "train_loss", "val_loss"}
 as one JSON line to $DAP_METRICS_FILE (default ./metrics.jsonl). At the end it writes
-metrics.json (final metrics) and outputs/model.json (the learned weights).
+metrics.json (final metrics) and outputs/model.json (the learned weights), plus
+checkpoints/model.json to continue from. When $DAP_RESUME_DIR holds a checkpoint of the same
+configuration (a halving sweep's earlier rung), training continues from its epoch.
 """
 import argparse
 import json
@@ -50,15 +52,34 @@ def mse(w, b, xs, ys):
     return sum((sum(wi * xi for wi, xi in zip(w, row)) + b - y) ** 2 for row, y in zip(xs, ys)) / len(ys)
 
 
+def same_config(a, b):
+    return all(a.get(k) == b.get(k) for k in ("lr", "features", "seed", "noise"))
+
+
+def load_checkpoint(params):
+    """(w, b, epochs done) from $DAP_RESUME_DIR/model.json when it is this configuration's, else a fresh start."""
+    resume_dir = os.environ.get("DAP_RESUME_DIR")
+    path = os.path.join(resume_dir, "model.json") if resume_dir else None
+    if not path or not os.path.isfile(path):
+        return [0.0] * params["features"], 0.0, 0
+    with open(path, encoding="utf-8") as f:
+        ck = json.load(f)
+    done = int(ck.get("epochs", 0))
+    if not same_config(ck.get("params", {}), params) or len(ck.get("weights", [])) != params["features"] or done > params["epochs"]:
+        print(f"checkpoint {path} is not this configuration's; starting fresh", file=sys.stderr)
+        return [0.0] * params["features"], 0.0, 0
+    print(f"resumed from {path} at epoch {done}")
+    return [float(x) for x in ck["weights"]], float(ck["bias"]), done
+
+
 def train(params, metrics_path):
     xs, ys = make_data(240, params["features"], params["seed"], params["noise"])
     train_x, train_y, val_x, val_y = xs[:200], ys[:200], xs[200:], ys[200:]
-    w = [0.0] * params["features"]
-    b = 0.0
+    w, b, done = load_checkpoint(params)
     n = len(train_y)
-    train_loss = val_loss = float("nan")
+    train_loss, val_loss = mse(w, b, train_x, train_y), mse(w, b, val_x, val_y)
     with open(metrics_path, "a", encoding="utf-8") as out:
-        for step in range(1, params["epochs"] + 1):
+        for step in range(done + 1, params["epochs"] + 1):
             grad_w = [0.0] * len(w)
             grad_b = 0.0
             for row, y in zip(train_x, train_y):
@@ -84,6 +105,9 @@ def main(argv):
     os.makedirs("outputs", exist_ok=True)
     with open(os.path.join("outputs", "model.json"), "w", encoding="utf-8") as f:
         json.dump({"weights": w, "bias": b, "params": params}, f, indent=2)
+    os.makedirs("checkpoints", exist_ok=True)
+    with open(os.path.join("checkpoints", "model.json"), "w", encoding="utf-8") as f:
+        json.dump({"weights": w, "bias": b, "epochs": params["epochs"], "params": params}, f, indent=2)
     print(f"lr={params['lr']} features={params['features']} epochs={params['epochs']}: "
           f"train_loss={final['train_loss']} val_loss={final['val_loss']}")
     return 0

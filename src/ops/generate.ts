@@ -12,9 +12,11 @@ import { buildPipelines, DEFAULT_CHILD_OUT } from '../core/pipeline/build.js';
 import { experimentsChanged, type ChangeDecision } from '../core/pipeline/changes.js';
 import type { ImagesLock } from '../core/pipeline/jobs.js';
 import { limitArgs } from '../core/pipeline/limits.js';
-import { shQuote } from '../core/pipeline/shell.js';
+import { shellArg } from '../core/pipeline/shell.js';
 import { defaultLimits, type Limits, type Mode } from '../core/pipeline/types.js';
 import { lintObject } from '../core/lint/index.js';
+import { generateArgsOf } from '../core/pipeline/check-args.js';
+import { parse as parseYaml } from 'yaml';
 import { gitlabSchemaValidator } from './lint.js';
 import { loadSpecs } from './load-specs.js';
 
@@ -38,8 +40,12 @@ export interface GenerateOptions {
   images?: ImagesLock;
   /** default: dap's package version */
   version?: string;
+  /** static mode without the dap_check job (dap run --local of selected experiments) */
+  noCheck?: boolean;
   /** lint every file (GitLab schema + semantic rules) before writing; default true */
   lint?: boolean;
+  /** a `report` stage after the runs (dap report) */
+  report?: boolean;
 }
 
 export type FileStatus = 'written' | 'unchanged' | 'fresh' | 'stale' | 'missing';
@@ -88,7 +94,6 @@ export async function readImagesLock(root: string): Promise<ImagesLock> {
 }
 
 /** A word for the job scripts we generate: plain when obviously safe, single-quoted otherwise. */
-const shellArg = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shQuote(s));
 
 function relFiles(root: string, files: readonly string[] | undefined): string[] {
   return (files ?? []).map((f) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/'));
@@ -152,7 +157,7 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
   lap('plan');
 
   const extra = [...(opts.tracking === false ? ['--no-tracking'] : []), ...limitArgs(opts.limits ?? {}), ...selected].map(shellArg);
-  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : [])].map(shellArg), ...extra];
+  const checkArgs = [...[...(mode === 'static' ? ['--static'] : []), ...(out !== DEFAULT_OUT ? ['--out', out] : []), ...(opts.report ? ['--report'] : [])].map(shellArg), ...extra];
   const built = buildPipelines({
     plan,
     mode,
@@ -164,6 +169,8 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     out,
     checkArgs,
     childArgs: extra,
+    report: opts.report && mode !== 'child',
+    noCheck: opts.noCheck,
   });
 
   lap('build');
@@ -212,4 +219,23 @@ export async function generateOp(opts: GenerateOptions): Promise<GenerateResult>
     ok: results.every((r) => r.status !== 'stale' && r.status !== 'missing'),
     timings,
   };
+}
+
+/**
+ * Regenerates with the arguments the committed pipeline was generated with (its dap_check line):
+ * `dap submit` and `dap run --local` must not drop --report, --static or a raised limit.
+ */
+export async function regenerateAsCommitted(root: string, opts: { check?: boolean } = {}): Promise<GenerateResult> {
+  const text = await readFile(path.join(root, DEFAULT_OUT), 'utf8').catch(() => undefined);
+  let committed: unknown;
+  try {
+    committed = text === undefined ? undefined : parseYaml(text);
+  } catch {
+    committed = undefined; // not YAML: regenerate with the defaults, as a first `dap generate` would
+  }
+  const args = committed && typeof committed === 'object' ? generateArgsOf(committed as Record<string, unknown>) : undefined;
+  return generateOp({
+    root, mode: args?.static ? 'static' : 'parent', out: args?.out, report: args?.report, tracking: args?.tracking,
+    none: args?.none, limits: args?.limits, files: args?.files.length ? args.files : undefined, check: opts.check,
+  });
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../adapters/exec/exec.js';
 import { exec as defaultExec } from '../adapters/exec/exec.js';
-import { generateOp, DEFAULT_OUT, type GenerateResult } from './generate.js';
+import { generateOp, DEFAULT_OUT, regenerateAsCommitted, type GenerateResult } from './generate.js';
 import { loadSpecs } from './load-specs.js';
 import { plan } from './plan.js';
 import { runLocalOp, type RunLocalResult } from './run-local.js';
@@ -38,7 +38,7 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
   let env = opts.env ?? process.env;
   if (opts.experiments.length === 0) {
     // the pipeline's dap_check job fails on a stale .gitlab-ci.yml: say so before starting anything
-    generated = await generateOp({ root, check: opts.generate === false });
+    generated = await regenerateAsCommitted(root, { check: opts.generate === false });
     for (const f of generated.files) {
       if (f.status === 'written') notice(`updated ${f.path}; commit it so CI runs the same pipeline`);
       if (f.status === 'stale' || f.status === 'missing') {
@@ -53,9 +53,13 @@ export async function runOp(opts: RunOptions): Promise<RunResult> {
       throw new UsageError(`unknown experiment(s): ${unknown.join(', ')}`, `known: ${[...byName.keys()].join(', ') || 'none'} (see \`dap plan\`)`);
     }
     pipelineFile = path.join('.dap', 'local', 'selected.gitlab-ci.yml');
-    generated = await generateOp({ root, mode: 'child', out: pipelineFile, files: opts.experiments.map((n) => byName.get(n)!) });
+    const files = opts.experiments.map((n) => byName.get(n)!);
+    // a halving sweep runs from a parent (its rungs are child pipelines): a static pipeline holds
+    // it, without dap_check, which would look for this uncommitted file in the job's checkout
+    const halving = specs.some((s) => opts.experiments.includes(s.spec.name) && s.spec.sweep !== undefined && 'halving' in s.spec.sweep);
+    generated = await generateOp({ root, mode: halving ? 'static' : 'child', out: pipelineFile, files, noCheck: halving });
     // a child pipeline only runs under its parent; that is the source gitlab-ci-local gives children too
-    env = { ...env, CI_PIPELINE_SOURCE: 'parent_pipeline' };
+    if (!halving) env = { ...env, CI_PIPELINE_SOURCE: 'parent_pipeline' };
   }
   const maxParallel = await maxParallelOf(root, opts.experiments);
   const result = await runLocalOp({ root, pipelineFile, env, concurrency: opts.concurrency, maxParallel, onLine: opts.onLine, onNotice: notice, exec });

@@ -11,5 +11,6 @@ export interface ValidateResult {
 export async function validate(root: string, files?: readonly string[], opts: LoadSpecsOptions = {}): Promise<ValidateResult> {
   const specs = await loadSpecs(root, files, opts);
   const plan = planExperiments(specs);
-  return { experiments: plan.experiments.length, runs: plan.experiments.reduce((n, e) => n + e.runs.length, 0) };
+  // a halving sweep counts every run of every rung (as planned)
+  return { experiments: plan.experiments.length, runs: plan.experiments.reduce((n, e) => n + (e.halving ? e.halving.totals.runs : e.runs.length), 0) };
 }

@@ -117,6 +117,10 @@ function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, 
     'dap.command': run.command.join(' ').slice(0, 8000) || undefined,
     'mlflow.source.name': env.DAP_SPEC_FILE ?? run.command[0],
     'dap.job_name': env.CI_JOB_NAME,
+    // halving sweeps: which sweep (the parent pipeline), rung and bracket the run belongs to
+    'dap.sweep_pipeline_id': env.DAP_SWEEP_PIPELINE_ID,
+    'dap.rung': env.DAP_RUNG,
+    'dap.bracket': env.DAP_BRACKET,
     ...(local ? localTags(env) : gitlabTags(env)),
   });
 }

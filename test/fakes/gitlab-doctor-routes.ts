@@ -22,8 +22,14 @@ export interface DoctorFakeState {
 }
 
 export function doctorRoutes(state: DoctorFakeState): FakeRoute {
-  return (req, url, reply, auth) => {
+  return (req, res) => {
     if (req.method !== 'GET') return false;
+    const url = req.url;
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const auth = { token: req.token };
     const p = url.pathname;
     if (!/^\/api\/v4\/(metadata|version|personal_access_tokens\/self|projects\/[^/]+|runners\/(all|\d+))$/.test(p)) return false;
     const tok = auth.token ? state.tokens[auth.token] : undefined;

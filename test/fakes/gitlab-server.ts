@@ -28,9 +28,16 @@ export interface FakePipeline { id: number; jobs: FakeJob[]; bridges?: Array<{ i
 
 export interface FakeProject { id: number; path: string; pipelines: FakePipeline[] }
 
-/** Extra routes composed onto the fake (one module per API area, e.g. gitlab-doctor-routes.ts). */
-export type FakeRoute = (req: http.IncomingMessage, url: URL, reply: FakeReply, auth: { token?: string; jobToken?: string; authed: boolean }) => boolean;
-export type FakeReply = (status: number, body: unknown, headers?: Record<string, string>) => void;
+/** A request as extra route modules see it (body read whole); the module answers and returns true, or returns false. */
+export interface FakeRequest {
+  method: string;
+  url: URL;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  token?: string;
+  jobToken?: string;
+}
+export type FakeRoute = (req: FakeRequest, res: http.ServerResponse) => boolean | Promise<boolean>;
 
 export interface FakeGitlab {
   url: string;
@@ -42,7 +49,8 @@ export interface FakeGitlab {
 /** maxPerPage: GitLab caps per_page at 100; a smaller cap makes pagination testable with few jobs. */
 /**
  * users: personal access tokens with scopes (runner routes); tokens: tokens for the job/artifact
- * routes. listenHost: 127.0.0.1, or the gateway address of a docker test network.
+ * routes. listenHost: 127.0.0.1, or the gateway address of a docker test network. routes: extra route
+ * modules tried first, in order (e.g. test/fakes/gitlab-report-routes.ts); they see the raw body.
  */
 export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: string[]; jobTokens?: string[]; maxPerPage?: number; users?: FakeUser[]; listenHost?: string; routes?: FakeRoute[]; port?: number }): Promise<FakeGitlab> {
   const requests: FakeGitlab['requests'] = [];
@@ -52,14 +60,17 @@ export async function startFakeGitlab(opts: { projects: FakeProject[]; tokens: s
     const token = header(req, 'private-token') ?? url.searchParams.get('private_token') ?? undefined;
     const jobToken = header(req, 'job-token') ?? url.searchParams.get('job_token') ?? undefined;
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, auth: token ? 'private' : jobToken ? 'job' : undefined });
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const fr: FakeRequest = { method: req.method ?? 'GET', url, headers: req.headers, body: raw, token, jobToken };
+    for (const route of opts.routes ?? []) if (await route(fr, res)) return;
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
     const authed = Boolean((token && opts.tokens.includes(token)) || (jobToken && (opts.jobTokens ?? []).includes(jobToken)));
-    // composed routes decide about auth themselves (some GitLab routes take a token in the body)
-    for (const route of opts.routes ?? []) if (route(req, url, json, { token, jobToken, authed })) return;
-    const body = await readBody(req);
+    const body = parseBody(req, raw);
     if (body === undefined) return json(400, { error: 'body is not valid JSON' });
     const reply = runners.handle(req.method ?? 'GET', url.pathname, url.searchParams, body, token);
     if (reply) {
@@ -162,10 +173,8 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
 }
 
 /** JSON or form bodies (gitbeaker sends JSON; gitlab-runner sends JSON); undefined when unreadable. */
-async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+function parseBody(req: http.IncomingMessage, raw: Buffer): Record<string, unknown> | undefined {
+  const text = raw.toString('utf8');
   if (!text) return {};
   const type = header(req, 'content-type') ?? '';
   if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));

@@ -60,7 +60,7 @@ describe('dap validate', () => {
       expect.stringMatching(/^bad\/one\.yaml:2:14: environment "nope" does not exist under environments\/ \(available: (.+, )?py(, .+)?\); create environments\/nope\/environment\.yaml or a Dockerfile there, or use image: instead$/),
       'bad/one.yaml:3:21: {{ params.x }} refers to unknown parameter "x" (the spec defines no params)',
       'bad/two.yaml:5:21: empty sweep: grid axis "b" has no values, so the grid expands to 0 runs',
-      'bad/two.yaml:6:1: unknown key "extra" in the spec (allowed: name, description, environment, image, command, params, sweep, metrics, artifacts, resources, tracking, inputs)',
+      'bad/two.yaml:6:1: unknown key "extra" in the spec (allowed: name, description, environment, image, command, params, sweep, metrics, artifacts, resources, tracking, resume, inputs)',
     ]);
     expect(r.stderr).toContain('> 2 | environment: nope\n    |              ^');
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('dap: 5 problems in 2 files');

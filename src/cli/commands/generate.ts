@@ -14,6 +14,7 @@ interface GenerateFlags {
   tracking: boolean;
   root?: string;
   json?: boolean;
+  report?: boolean;
 }
 
 export function register(program: Command, outcomes: Outcomes): void {
@@ -28,6 +29,7 @@ export function register(program: Command, outcomes: Outcomes): void {
     .option('--changed-since <ref>', 'only experiments whose spec, command files, inputs or environment changed since REF')
     .option('--none', 'no experiment jobs at all (what a --changed-since pipeline records when nothing changed)')
     .option('--no-tracking', 'run commands bare (no dap track, no dap_sync job)')
+    .option('--report', 'add a report stage: dap report compares the runs with the target branch and posts it to the merge request')
     .option('--root <dir>', 'project root (default: the nearest directory upwards holding experiments/ or .git)')
     .option('--json', 'print the result as JSON');
   limitOptions(cmd).action(outcomes.action(async (files: string[], flags: GenerateFlags & Record<string, unknown>) => {
@@ -46,6 +48,7 @@ export function register(program: Command, outcomes: Outcomes): void {
       none: flags.none,
       tracking: flags.tracking,
       limits: parseLimits(flags),
+      report: flags.report,
     });
     for (const w of result.warnings) process.stderr.write(`dap: warning: ${w}\n`);
     if (flags.json) {

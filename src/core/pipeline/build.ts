@@ -4,8 +4,9 @@
 import { DapError } from '../../errors.js';
 import type { Plan } from '../plan/types.js';
 import { emitYaml, headerComment, toPlainObject, type SpecSource } from './emit.js';
-import { experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
-import type { Job, Limits, Mode, PipelineDoc } from './types.js';
+import { DEFAULT_EXPIRE_IN, experimentJobs, retryPolicy, RUN_STAGE, type ImagesLock } from './jobs.js';
+import { defaultLimits, type Job, type Limits, type Mode, type PipelineDoc } from './types.js';
+import { halvingParentJobs, type HalvingJobs } from '../halving/parent.js';
 
 export interface BuildInput {
   plan: Plan;
@@ -24,6 +25,10 @@ export interface BuildInput {
   childArgs?: string[];
   /** where dap_generate writes the child pipeline(s) in parent mode */
   childOut?: string;
+  /** add a `report` stage after the runs: dap report compares them and posts to the MR */
+  report?: boolean;
+  /** static mode: leave out dap_check (a local run of a file that is not committed) */
+  noCheck?: boolean;
 }
 
 export interface BuiltFile {
@@ -45,6 +50,20 @@ export interface BuildResult {
 
 export const DEFAULT_CHILD_OUT = '.dap/child.yml';
 export const SYNC_JOB = 'dap_sync';
+export const REPORT_JOB = 'dap_report';
+const REPORT_STAGE = 'report';
+
+/** After the runs, whatever their outcome: the report is most useful when something failed. */
+function reportJob(after: string[]): Job {
+  return {
+    stage: REPORT_STAGE, image: '$DAP_IMAGE', retry: retryPolicy(), when: 'always',
+    ...(after.length ? { needs: after.map((job) => ({ job, artifacts: false })) } : {}),
+    script: ['dap report --out .dap/report'],
+    // MLflow unreachable (3) leaves the pipeline green; posting failures are warnings (exit 0)
+    allow_failure: { exit_codes: [3] },
+    artifacts: { paths: ['.dap/report/'], expire_in: DEFAULT_EXPIRE_IN, when: 'always' },
+  };
+}
 const SYNC_STAGE = 'sync';
 
 /** MR pipelines for MRs, branch pipelines otherwise, never both for the same push. */
@@ -63,6 +82,8 @@ function collectRunJobs(input: BuildInput, warnings: string[]): RunJobs {
   const syncFrom: string[] = [];
   let jobCount = 0;
   for (const exp of input.plan.experiments) {
+    // a halving sweep runs rung by rung from the parent (halvingSection)
+    if (exp.halving) continue;
     const built = experimentJobs(exp, input);
     warnings.push(...built.warnings);
     jobs.push(...built.jobs);
@@ -86,7 +107,7 @@ function syncJob(syncFrom: string[], limits: Limits): Job {
 
 const nothingJob = (): Job => ({ stage: RUN_STAGE, script: ["echo 'dap: no experiments selected, nothing to run'"] });
 
-function runDoc(jobs: Array<[string, Job]>, syncFrom: string[], input: BuildInput, workflow: PipelineDoc['workflow']): PipelineDoc {
+export function runDoc(jobs: Array<[string, Job]>, syncFrom: string[], input: Pick<BuildInput, 'version' | 'limits'>, workflow: PipelineDoc['workflow']): PipelineDoc {
   const names = new Set(jobs.map(([n]) => n));
   const mine = syncFrom.filter((n) => names.has(n));
   const map = new Map(jobs.length ? jobs : [['dap_nothing', nothingJob()] as [string, Job]]);
@@ -145,7 +166,7 @@ function packChildren(run: RunJobs, input: BuildInput, header: string): Array<Ar
   return groups;
 }
 
-function childWorkflow(): PipelineDoc['workflow'] {
+export function childWorkflow(): PipelineDoc['workflow'] {
   return { rules: [{ if: '$CI_PIPELINE_SOURCE == "parent_pipeline"' }] };
 }
 
@@ -168,6 +189,13 @@ function buildChildren(run: RunJobs, input: BuildInput, out: string): BuiltFile[
   });
 }
 
+/** The halving sweeps' stages and jobs, appended to the parent (or static) pipeline. */
+function halvingSection(input: BuildInput): HalvingJobs {
+  const experiments = input.plan.experiments.flatMap((exp) => (exp.halving ? [{ exp, halving: exp.halving }] : []));
+  const raisedLimits = Object.fromEntries(Object.entries(input.limits).filter(([k, v]) => defaultLimits[k as keyof Limits] !== v));
+  return halvingParentJobs({ experiments, tracking: input.tracking, raisedLimits });
+}
+
 function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile {
   const jobs = new Map<string, Job>();
   jobs.set('dap_check', checkJob(input.checkArgs));
@@ -188,10 +216,14 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
       trigger: { include: [{ artifact: file, job: 'dap_generate' }], strategy: 'depend' },
     });
   });
+  const halving = halvingSection(input);
+  for (const entry of halving.jobs) jobs.set(...entry);
+  // with halving rungs after the runs, the report waits by stage order for the last rung
+  if (input.report) jobs.set(REPORT_JOB, reportJob(halving.jobs.length ? [] : childFiles.map((_, i) => (childFiles.length === 1 ? 'dap_run' : `dap_run_${i + 1}`))));
   const doc: PipelineDoc = {
     workflow: { rules: branchAndMrRules() },
     variables: { DAP_IMAGE: dapImageDefault(input.version) },
-    stages: ['generate', 'run'],
+    stages: ['generate', 'run', ...halving.stages, ...(input.report ? [REPORT_STAGE] : [])],
     jobs,
   };
   const note = `Parent pipeline: dap_generate regenerates ${childFiles.join(', ')} from the specs; dap_run triggers it.`;
@@ -202,7 +234,14 @@ function parentFile(input: BuildInput, childFiles: readonly string[]): BuiltFile
 
 function staticFile(run: RunJobs, input: BuildInput): BuiltFile {
   const doc = runDoc(run.jobs, run.syncFrom, input, { rules: branchAndMrRules() });
-  doc.jobs = new Map([['dap_check', checkJob(input.checkArgs)], ...doc.jobs]);
+  const halving = halvingSection(input);
+  doc.jobs = new Map([...(input.noCheck ? [] : [['dap_check', checkJob(input.checkArgs)] as [string, Job]]), ...doc.jobs, ...halving.jobs]);
+  doc.stages = [...doc.stages, ...halving.stages];
+  if (input.report) {
+    // stage order, no needs: GitLab caps needs, and a later stage already waits for every run
+    doc.jobs.set(REPORT_JOB, reportJob([]));
+    doc.stages = [...doc.stages, REPORT_STAGE];
+  }
   const config = toPlainObject(doc);
   const text = headerComment(input.version, input.specs) + emitYaml(config);
   const bytes = Buffer.byteLength(text);
@@ -221,11 +260,14 @@ export function buildPipelines(input: BuildInput): BuildResult {
   let totalJobs: number;
   if (input.mode === 'static') {
     files = [staticFile(run, input)];
-    totalJobs = files[0]!.jobs;
+    const halving = halvingSection(input);
+    totalJobs = files[0]!.jobs + halving.jobCount - halving.jobs.length;
   } else {
     const children = buildChildren(run, input, input.mode === 'child' ? input.out : input.childOut ?? DEFAULT_CHILD_OUT);
     const parent = parentFile(input, children.map((c) => c.path));
-    totalJobs = parent.jobs + children.reduce((n, c) => n + c.jobs, 0);
+    const halving = halvingSection(input);
+    // the parent counts the halving jobs themselves; their rungs' runs come on top
+    totalJobs = parent.jobs + children.reduce((n, c) => n + c.jobs, 0) + halving.jobCount - halving.jobs.length;
     files = input.mode === 'parent' ? [parent] : children;
   }
   if (totalJobs > input.limits.hierarchyJobs) {

@@ -46,3 +46,6 @@ export function commandWords(command: string | string[], knownParams: ReadonlySe
   if (typeof command === 'string') return ['sh', '-c', shQuote(command)];
   return command.map((el) => argvWord(el, knownParams, experiment));
 }
+
+/** A command-line word for a generated script: plain words as they are, anything else quoted. */
+export const shellArg = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shQuote(s));

@@ -1,5 +1,6 @@
 import type { Scalar, Sweep } from '../spec/types.js';
 import { sampleSpace } from './random.js';
+import { planHalving } from '../halving/plan.js';
 
 // Sweep → the varying part of each run's params, in a deterministic order.
 
@@ -8,6 +9,7 @@ export function sweepSize(sweep: Sweep | undefined): number {
   if (!sweep) return 1;
   if ('grid' in sweep) return Object.values(sweep.grid).reduce((n, values) => n * values.length, 1);
   if ('list' in sweep) return sweep.list.length;
+  if ('halving' in sweep) return planHalving(sweep.halving).totals.runs;
   return sweep.random.samples;
 }
 
@@ -27,6 +29,7 @@ export function expandSweep(sweep: Sweep | undefined): Record<string, Scalar>[] 
   if (!sweep) return [{}];
   if ('grid' in sweep) return expandGrid(sweep.grid);
   if ('list' in sweep) return sweep.list.map((c) => ({ ...c }));
+  if ('halving' in sweep) throw new Error('a halving sweep is expanded rung by rung (planHalving), not all at once');
   const { samples, seed, space } = sweep.random;
   const drawn = sampleSpace(samples, seed, space);
   if (drawn.exhausted) {

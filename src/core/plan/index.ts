@@ -3,6 +3,8 @@ import type { LoadedSpec, Scalar } from '../spec/types.js';
 import { expandGrid, expandSweep } from './expand.js';
 import { runKeyer } from './key.js';
 import type { ExperimentPlan, Plan, PlannedRun } from './types.js';
+import { planHalving, rungRuns } from '../halving/plan.js';
+import type { HalvingSweep } from '../spec/types.js';
 
 export type { ExperimentPlan, Plan, PlannedRun } from './types.js';
 export { runKey, runKeyer, canonicalJson, KEY_LENGTH } from './key.js';
@@ -50,6 +52,7 @@ export function resolvedGrid(fixed: Record<string, Scalar> | undefined, grid: Re
 
 export function planExperiment(loaded: LoadedSpec): ExperimentPlan {
   const { spec } = loaded;
+  if (spec.sweep && 'halving' in spec.sweep) return planHalvingExperiment(loaded, spec.sweep.halving);
   let all: Record<string, Scalar>[];
   try {
     all = spec.sweep && 'grid' in spec.sweep ? resolvedGrid(spec.params, spec.sweep.grid) : expandSweep(spec.sweep).map((point) => resolveParams(spec.params, point));
@@ -61,6 +64,20 @@ export function planExperiment(loaded: LoadedSpec): ExperimentPlan {
   const keyOf = runKeyer(spec.name);
   const runs: PlannedRun[] = all.map((params, index) => ({ experiment: spec.name, index, key: keyOf(params), params }));
   const plan: ExperimentPlan = { spec, specFile: loaded.file, specHash: loaded.hash, runs };
+  if (spec.sweep?.max_parallel !== undefined) plan.maxParallel = spec.sweep.max_parallel;
+  return plan;
+}
+
+function planHalvingExperiment(loaded: LoadedSpec, sweep: HalvingSweep): ExperimentPlan {
+  const { spec } = loaded;
+  let halving;
+  try {
+    halving = planHalving(sweep);
+  } catch (err) {
+    throw new DapError(`${loaded.file}: experiment "${spec.name}": ${(err as Error).message}`, { hint: 'run `dap validate` to see where' });
+  }
+  const runs = halving.brackets.flatMap((b) => rungRuns(spec, halving, b.bracket, 0, b.configs.map((_, i) => i)));
+  const plan: ExperimentPlan = { spec, specFile: loaded.file, specHash: loaded.hash, runs, halving };
   if (spec.sweep?.max_parallel !== undefined) plan.maxParallel = spec.sweep.max_parallel;
   return plan;
 }

@@ -1,4 +1,5 @@
 import type { ExperimentSpec, Scalar } from '../spec/types.js';
+import type { HalvingPlan } from '../halving/plan.js';
 
 /** One concrete run of an experiment: the spec with every sweep axis resolved. */
 export interface PlannedRun {
@@ -17,6 +18,8 @@ export interface ExperimentPlan {
   runs: PlannedRun[];
   /** how many runs may execute at once (undefined: no cap) */
   maxParallel?: number;
+  /** a halving sweep: its rungs; `runs` are then the first rung's runs of every bracket */
+  halving?: HalvingPlan;
 }
 
 export interface Plan {

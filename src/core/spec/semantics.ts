@@ -7,6 +7,7 @@ import type { PathSegment, SpecDocument } from './document.js';
 import { findTemplates, paramEnvName, paramValueString } from './template.js';
 import { jobPathProblem } from './job-paths.js';
 import { paramValueProblem } from './mlflow-limits.js';
+import { halvingProblems } from './halving-checks.js';
 import type { Distribution, Scalar } from './types.js';
 
 // Checks JSON Schema cannot express. They run on every readable file, even one with schema
@@ -33,6 +34,7 @@ export function fileProblems(sd: SpecDocument, opts: SemanticOptions): Problem[]
   return [
     ...environmentProblems(sd, data, opts.environments, opts.builtinEnvironments ?? []),
     ...sweepProblems(sd, data, opts.maxRunsPerExperiment),
+    ...halvingProblems(sd, data, opts.maxRunsPerExperiment),
     ...envNameCollisions(sd, data),
     ...commandProblems(sd, data),
     ...inexactNumberProblems(sd),
@@ -237,6 +239,13 @@ export function paramNames(data: Obj): { any: Set<string>; always: Set<string> }
   const keysOf = (o: unknown): string[] => (isObj(o) ? Object.keys(o) : []);
   if (isObj(sweep.grid)) for (const k of keysOf(sweep.grid)) { any.add(k); always.add(k); }
   if (isObj(sweep.random)) for (const k of keysOf(sweep.random.space)) { any.add(k); always.add(k); }
+  if (isObj(sweep.halving)) {
+    const h = sweep.halving;
+    const budget = isObj(h.budget) && typeof h.budget.param === 'string' ? [h.budget.param] : [];
+    const listKeys = Array.isArray(h.list) ? h.list.map(keysOf) : [];
+    for (const k of [...keysOf(h.space), ...keysOf(h.grid), ...budget]) { any.add(k); always.add(k); }
+    for (const ks of listKeys) for (const k of ks) { any.add(k); if (listKeys.every((o) => o.includes(k))) always.add(k); }
+  }
   if (Array.isArray(sweep.list)) {
     const cases = sweep.list.map(keysOf);
     for (const ks of cases) for (const k of ks) any.add(k);

@@ -12,7 +12,23 @@ export type Sweep = { max_parallel?: number; max_parallel_scope?: 'pipeline' | '
   | { grid: Record<string, Scalar[]> }
   | { list: Record<string, Scalar>[] }
   | { random: { samples: number; seed: number; space: Record<string, Distribution> } }
+  | { halving: HalvingSweep }
 );
+
+/** Successive halving (Hyperband with brackets > 1): each rung promotes the best 1/eta to eta× the budget. */
+export interface HalvingSweep {
+  /** exactly one of space (with samples and seed), grid or list gives the first rung's configurations */
+  space?: Record<string, Distribution>;
+  grid?: Record<string, Scalar[]>;
+  list?: Record<string, Scalar>[];
+  samples?: number;
+  seed?: number;
+  /** the resource a rung multiplies by eta: a param the command uses */
+  budget: { param: string; min: number; max: number };
+  eta: number;
+  /** Hyperband: this many brackets, each starting at a larger budget (needs space) */
+  brackets?: number;
+}
 
 export interface ExperimentSpec {
   name: string;
@@ -36,6 +52,8 @@ export interface ExperimentSpec {
   artifacts?: { paths: string[]; expire_in?: string };
   resources?: { tags?: string[]; gpus?: number; timeout?: string };
   tracking?: { experiment?: string };
+  /** halving: the next rung's job gets the previous rung's copy of this artifact in $DAP_RESUME_DIR */
+  resume?: { artifact: string };
   /** extra files/globs whose change counts as a change of this experiment (--changed-since) */
   inputs?: string[];
 }
