@@ -117,7 +117,7 @@ export async function startDoctorWorld(): Promise<DoctorWorld> {
   await tls.start();
 
   // the inventory of `dap runners`: the host is also a runner, registered in GitLab as dap/<name>
-  fs.writeFileSync(path.join(dir, 'runners.yaml'), `hosts:\n  gpu1:\n    address: 127.0.0.1\n    port: ${sshPort}\n    user: ${user}\n`);
+  fs.writeFileSync(path.join(dir, 'runners.yaml'), `hosts:\n  gpu1:\n    address: 127.0.0.1\n    port: ${sshPort}\n    user: ${user}\n    executor: shell\n`);
   fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
   const env = {
     GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN, GITLAB_PROJECT: PROJECT,
