@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { DapError, UsageError } from '../errors.js';
-import { MAX_PARAM_VALUE_LENGTH, keyProblem } from './metric-rules.js';
+import { MAX_PARAM_VALUE_LENGTH } from './metric-rules.js';
+import { keyProblem } from '../adapters/mlflow/index.js';
 import type { RunIdentity } from './events.js';
 
 // Everything `dap track` knows about the run it wraps, from the generated job's environment

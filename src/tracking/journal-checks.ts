@@ -1,5 +1,6 @@
 import type { MetricPoint } from './events.js';
-import { MAX_TAG_VALUE_LENGTH, int64Problem, keyProblem } from './metric-rules.js';
+import { MAX_TAG_VALUE_LENGTH, int64Problem } from './metric-rules.js';
+import { keyProblem } from '../adapters/mlflow/index.js';
 import { paramValueProblem } from '../core/spec/mlflow-limits.js';
 
 // A journal is untrusted input (it may come from any job's artifacts, written by an older dap, or

@@ -1,5 +1,6 @@
 import type { MetricPoint } from './events.js';
-import { int64Problem, keyProblem, toMetricValue } from './metric-rules.js';
+import { int64Problem, toMetricValue } from './metric-rules.js';
+import { keyProblem } from '../adapters/mlflow/index.js';
 
 // Turns what a training process writes into journal points. Bad input never throws: it is
 // counted, the first few of each kind are reported, and the rest of the stream goes on.

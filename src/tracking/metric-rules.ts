@@ -3,7 +3,7 @@ import type { MetricValue } from './events.js';
 // MLflow's own rules (mlflow/utils/validation.py), checked before a point enters the journal so a
 // bad point is reported once, at the source, instead of failing a whole batch on the server.
 
-export { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, keyProblem, int64Problem } from '../core/spec/mlflow-limits.js';
+export { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem } from '../core/spec/mlflow-limits.js';
 
 /**
  * A JSON value as a metric value, the way MLflow takes it: finite numbers as they are, NaN and

@@ -1,7 +1,8 @@
 // MLflow's rules for keys and values (mlflow/utils/validation.py), checked before sending so the
 // user gets one clear message instead of a server 400 halfway through a batch.
 
-import { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem, keyProblem } from '../../core/spec/mlflow-limits.js';
+import path from 'node:path';
+import { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem } from '../../core/spec/mlflow-limits.js';
 import { DapError } from '../../errors.js';
 
 export const LIMITS = {
@@ -16,7 +17,30 @@ export const LIMITS = {
   tagValueLength: MAX_TAG_VALUE_LENGTH,
 } as const;
 
-export { keyProblem };
+// MLflow's `^[/\w.\- :]*$` (colon allowed off Windows; the server is Linux). Python's \w is
+// letters, numbers and `_` only: no combining marks, no other connector punctuation. Unlike
+// Python's `$`, this refuses a trailing newline too.
+const KEY_CHARS = /^[/\p{L}\p{N}_.\- :]*$/u;
+
+/**
+ * Why `key` is not a valid MLflow metric/param/tag key, or undefined when it is: the server's
+ * `_validate_metric_name`/`_validate_param_name`/`_validate_tag_name` plus its 250-character limit.
+ */
+export function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string') return 'keys must be strings';
+  if (key.length === 0) return 'keys must not be empty';
+  const chars = [...key].length; // Python (and the database) count code points, not UTF-16 units
+  if (chars > MAX_KEY_LENGTH) return `keys must be at most ${MAX_KEY_LENGTH} characters (this one has ${chars})`;
+  if (!KEY_CHARS.test(key)) return 'keys may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)';
+  // MLflow's path_not_unique: keys may become file names, so they must not normalise to another
+  // name, ".", "..", or an absolute path. Python's normpath drops a trailing "/", Node's keeps it.
+  let norm = path.posix.normalize(key);
+  if (norm.length > 1 && norm.endsWith('/')) norm = norm.slice(0, -1);
+  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
+    return `keys must be plain relative paths (this one resolves to "${norm}")`;
+  }
+  return undefined;
+}
 
 /** Data MLflow would refuse, caught before sending (nothing of the batch was sent). */
 export class MlflowValidationError extends DapError {

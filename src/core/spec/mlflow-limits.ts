@@ -1,29 +1,10 @@
-import path from 'node:path';
-
 // MLflow's own limits (mlflow/utils/validation.py, and the int64 fields of its protos), as pure
 // rules: the spec validator, the metric collector, the shipper and the REST client share them.
+// The key rule lives with the REST client (src/adapters/mlflow/validation.ts).
 
 export const MAX_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_TAG_VALUE_LENGTH = 8000;
-
-// Python's `^[/\w.\- :]*$` (colon allowed off Windows); \w is Unicode-aware there too.
-const KEY_CHARS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
-
-/** Why `key` is not a valid MLflow metric/param/tag key, or undefined when it is. */
-export function keyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string') return 'keys must be strings';
-  if (key.length === 0) return 'keys must not be empty';
-  if (key.length > MAX_KEY_LENGTH) return `keys must be at most ${MAX_KEY_LENGTH} characters (this one has ${key.length})`;
-  if (!KEY_CHARS.test(key)) return 'keys may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)';
-  // keys may become file names: they must not normalise to another name, ".", "..", or an absolute path
-  let norm = path.posix.normalize(key);
-  if (norm.length > 1 && norm.endsWith('/')) norm = norm.slice(0, -1);
-  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
-    return `keys must be plain relative paths (this one resolves to "${norm}")`;
-  }
-  return undefined;
-}
 
 /**
  * Why a step or timestamp cannot travel to MLflow exactly, or undefined. The protos hold them as
