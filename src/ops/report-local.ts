@@ -2,7 +2,7 @@ import type { ReportRun } from '../core/report/types.js';
 import type { Goal } from '../core/report/types.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { readWholeJournal } from '../tracking/journal.js';
-import { metricValueAsNumber } from '../tracking/metric-rules.js';
+import { metricNumber } from '../adapters/mlflow/index.js';
 import { reportRunOf } from './report-runs.js';
 
 // `dap report --local`: the runs in the project's journals (.dap/journal), no server needed.
@@ -24,7 +24,7 @@ export function localRuns(dir: string): LocalExperiment[] {
       else if (event.t === 'tags') Object.assign(tags, event.tags);
       else if (event.t === 'open') status = 'RUNNING';
       else if (event.t === 'status') status = event.status;
-      else if (event.t === 'metrics') for (const p of event.points) (metrics[p.k] ??= []).push([p.s, metricValueAsNumber(p.v)]);
+      else if (event.t === 'metrics') for (const p of event.points) (metrics[p.k] ??= []).push([p.s, metricNumber(p.v)]);
     }
     for (const pts of Object.values(metrics)) pts.sort((a, b) => a[0] - b[0]);
     const run = reportRunOf({ id: open.identity, runName: open.runName, status, startTime: open.time, params, tags: { ...tags, 'dap.run_key': open.runKey ?? tags['dap.run_key'] ?? '' }, metrics });

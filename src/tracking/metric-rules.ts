@@ -35,10 +35,3 @@ export function parseNumericText(text: string): MetricValue | undefined {
   if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
   return Number(t);
 }
-
-export function metricValueAsNumber(v: MetricValue): number {
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  return v;
-}

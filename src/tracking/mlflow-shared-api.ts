@@ -1,10 +1,8 @@
-import { createMlflowClient, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
-import { HttpConnectionError, TRANSIENT_STATUSES, retryPolicyFromEnv, type RetryPolicy } from '../adapters/http/index.js';
+import { createMlflowClient, metricNumber, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
+import { HttpConnectionError, TRANSIENT_STATUSES, redactUrl, retryPolicyFromEnv, type RetryPolicy } from '../adapters/http/index.js';
 import { silent } from '../adapters/mlflow/errors.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
-import { metricValueAsNumber } from './metric-rules.js';
 import { RejectedError } from './sink.js';
-import { redactUri } from './mlflow-sink.js';
 import { UnavailableError } from '../errors.js';
 
 // Tracking's view of MLflow (mlflow-api.ts) on top of dap's shared REST client, which does the
@@ -31,7 +29,7 @@ export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
     return res;
   }) as typeof fetch;
   const tripOnSilence = (cause?: unknown) => {
-    if (!answered && !breaker.signal.aborted) breaker.abort(silent(redactUri(opts.trackingUri), timeoutMs, cause));
+    if (!answered && !breaker.signal.aborted) breaker.abort(silent(redactUrl(opts.trackingUri), timeoutMs, cause));
   };
   const client: MlflowClient = createMlflowClient({
     trackingUri: opts.trackingUri, env: opts.env, fetch: watchingFetch as never, retry: opts.retry, signal: breaker.signal,
@@ -67,7 +65,7 @@ export function createSharedMlflowApi(opts: SharedApiOptions): MlflowApi {
     deleteRun: (runId) => guard(() => client.runs.delete(runId)),
     logBatch: (runId, batch) => guard(async () => {
       await client.runs.logBatch(runId, {
-        metrics: batch.metrics.map((m) => ({ key: m.key, value: typeof m.value === 'number' ? m.value : metricValueAsNumber(m.value as 'NaN'), timestamp: m.timestamp, step: m.step })),
+        metrics: batch.metrics.map((m) => ({ key: m.key, value: metricNumber(m.value), timestamp: m.timestamp, step: m.step })),
         params: batch.params,
         tags: batch.tags,
       });
@@ -94,7 +92,7 @@ async function guardAt<T>(trackingUri: string, fn: () => Promise<T>): Promise<T>
     // proxy in front of it, a database that is down: nothing is wrong with the data, so the journal
     // waits and `dap sync` exits 3 (try again later), not 1 (data refused)
     if (e instanceof MlflowError && TRANSIENT_STATUSES.has(e.status)) {
-      throw new UnavailableError(`MLflow at ${redactUri(trackingUri)} is unavailable (HTTP ${e.status} after retries: ${e.message})`, 'check that the tracking server is up, then run dap sync again (nothing is lost: the journals stay)', e);
+      throw new UnavailableError(`MLflow at ${redactUrl(trackingUri)} is unavailable (HTTP ${e.status} after retries: ${e.message})`, 'check that the tracking server is up, then run dap sync again (nothing is lost: the journals stay)', e);
     }
     throw e;
   }

@@ -1,6 +1,7 @@
 import type { MetricValue, OpenEvent, RunStatus } from './events.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
 import type { Batch, RunRef, TrackingSink } from './sink.js';
+import { redactUrl } from '../adapters/http/index.js';
 
 // Ships journals into an MLflow tracking server. The run is found by its dap.identity tag, never
 // remembered only locally, so a retried job, a second `dap track` or a later `dap sync` from another
@@ -20,7 +21,7 @@ export class MlflowSink implements TrackingSink {
   private readonly experiments = new Map<string, string>();
 
   constructor(private readonly api: MlflowApi, private readonly opts: MlflowSinkOptions = {}) {
-    this.uri = redactUri(api.trackingUri);
+    this.uri = redactUrl(api.trackingUri); // user:password@ must not reach cursors, logs or errors
   }
 
   answered(): boolean {
@@ -101,9 +102,4 @@ function oldest(runs: MlflowRunInfo[]): MlflowRunInfo {
 
 function toRef(r: MlflowRunInfo): RunRef {
   return { runId: r.runId, experimentId: r.experimentId, artifactUri: r.artifactUri };
-}
-
-/** user:password@ in a tracking URI must not reach cursors, logs or errors. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/[^/@]*@/, '//');
 }

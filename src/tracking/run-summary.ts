@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { RunStatus } from './events.js';
 import { readWholeJournal } from './journal.js';
 import { readCursor } from './cursor.js';
-import { metricValueAsNumber } from './metric-rules.js';
+import { metricNumber } from '../adapters/mlflow/index.js';
 
 // What `dap runs` shows: a journal folded into one row, with no server involved.
 
@@ -55,7 +55,7 @@ export function summarizeJournal(file: string): RunSummary | undefined {
     else if (event.t === 'status') { s.status = event.status; s.endTime = event.time; s.exitCode = event.exitCode; }
     else if (event.t === 'metrics') {
       for (const p of event.points) {
-        const v = metricValueAsNumber(p.v);
+        const v = metricNumber(p.v);
         const m = s.metrics[p.k];
         if (!m) { s.metrics[p.k] = { last: v, lastStep: p.s, min: v, max: v, best: v, points: 1 }; continue; }
         m.points++;

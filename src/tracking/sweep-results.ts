@@ -6,7 +6,6 @@ import { createMlflowClient, metricNumber } from '../adapters/mlflow/index.js';
 import type { MetricValue } from './events.js';
 import { findJournals } from './journal-finder.js';
 import { readWholeJournal } from './journal.js';
-import { metricValueAsNumber } from './metric-rules.js';
 
 export interface SweepRunRecord {
   runKey: string;
@@ -68,7 +67,7 @@ export function journalSweepRuns(dirs: readonly string[], sweepPipelineId: strin
     }
     const where = placed(tags, sweepPipelineId);
     if (!where) continue;
-    const value = best === undefined ? undefined : typeof best.v === 'number' ? best.v : metricValueAsNumber(best.v);
+    const value = best === undefined ? undefined : metricNumber(best.v);
     out.push({ ...where, status, value: typeof value === 'number' ? value : undefined, source: file });
   }
   return out;

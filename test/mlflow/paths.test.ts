@@ -1,7 +1,7 @@
 // Pure helpers: artifact URI → proxy path, path encoding, key rules, body planning edge cases.
 
 import { describe, expect, it } from 'vitest';
-import { encodePath, endpoint } from '../../src/adapters/http/index.js';
+import { encodePath, endpoint, redactUrl } from '../../src/adapters/http/index.js';
 import { keyProblem, planLogBatch, proxyPathOf } from '../../src/adapters/mlflow/index.js';
 
 describe('proxyPathOf', () => {
@@ -55,5 +55,20 @@ describe('planLogBatch', () => {
     });
     const sizes = bodies.map((b) => JSON.parse(b) as { metrics: unknown[]; params: unknown[]; tags: unknown[] });
     expect(sizes.map((s) => [s.params.length, s.tags.length, s.metrics.length])).toEqual([[100, 100, 800], [0, 0, 200]]);
+  });
+});
+
+describe('redactUrl', () => {
+  it('removes user:password@ and keeps the rest as written (the shipper keys its cursors by it)', () => {
+    expect(redactUrl('http://u:s3cret@127.0.0.1:55000')).toBe('http://127.0.0.1:55000');
+    expect(redactUrl('http://127.0.0.1:55000/mlflow')).toBe('http://127.0.0.1:55000/mlflow');
+    expect(redactUrl('file:///tmp/mlruns')).toBe('file:///tmp/mlruns');
+  });
+
+  it('removes a password with a raw "@" whole, as a URL parser splits it', () => {
+    const shown = redactUrl('http://u:p@ss@h:5000/x?a=b@c');
+    expect(shown).toBe('http://h:5000/x?a=b@c');
+    expect(shown).not.toMatch(/ss@/);
+    expect(redactUrl(new URL('http://u:pw@h:5000/api'))).toBe('http://h:5000/api');
   });
 });

@@ -59,16 +59,12 @@ export class HttpConnectionError extends Error {
   }
 }
 
-/** URL without user:password@ — for messages. */
+/**
+ * A URL without its user:password@, otherwise as written (messages, logs, and the shipper's cursor
+ * keys, which must stay stable). The userinfo ends at the authority's last `@`, as URL parsers read it.
+ */
 export function redactUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return String(url).replace(/\/\/[^/@]*@/, '//');
-  }
+  return String(url).replace(/\/\/[^/?#]*@/, '//');
 }
 
 function errorCode(err: unknown): string {

@@ -25,8 +25,8 @@ export interface TrackingAccess {
   remove: () => Promise<void>;
 }
 
-/** The URI as written unless it carries credentials (redactUrl normalises, e.g. adds a `/`). */
-const shown = (uri: string | undefined) => (uri && /\/\/[^/@]*@/.test(uri) ? redactUrl(uri) : uri);
+/** The URI as written, credentials removed. */
+const shown = (uri: string | undefined) => (uri ? redactUrl(uri) : uri);
 
 export async function trackingAccess(c: EnvDeps, o: { relayName: string; image: string; env: ResolvedEnvironment; local: boolean; labels: Record<string, string> }): Promise<TrackingAccess> {
   const env: Record<string, string> = {};
