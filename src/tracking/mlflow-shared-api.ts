@@ -1,4 +1,4 @@
-import { createMlflowClient, metricNumber, MlflowError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
+import { createMlflowClient, metricNumber, MlflowError, MlflowValidationError, type MlflowClient, type RunStatus } from '../adapters/mlflow/index.js';
 import { HttpConnectionError, TRANSIENT_STATUSES, redactUrl, retryPolicyFromEnv, type RetryPolicy } from '../adapters/http/index.js';
 import { silent } from '../adapters/mlflow/errors.js';
 import type { MlflowApi, MlflowRunInfo } from './mlflow-api.js';
@@ -83,10 +83,10 @@ async function guardAt<T>(trackingUri: string, fn: () => Promise<T>): Promise<T>
   try {
     return await fn();
   } catch (e) {
-    // the client's own check of keys and values (by name: one data problem, not a dead server)
-    if ((e as Error)?.name === 'MlflowValidationError') throw Object.assign(new RejectedError((e as Error).message), { status: 400 });
+    // the client's own check of keys and values: one data problem, not a dead server
+    if (e instanceof MlflowValidationError) throw new RejectedError(e.message, { status: 400 });
     if (e instanceof MlflowError && e.status >= 400 && e.status < 500 && !TRANSIENT_STATUSES.has(e.status) && e.status !== 401 && e.status !== 403) {
-      throw Object.assign(new RejectedError(e.message), { code: e.errorCode, status: e.status });
+      throw new RejectedError(e.message, { code: e.errorCode, status: e.status });
     }
     // still a transient status (408/429/5xx) after the client's retries — a restarting server, a
     // proxy in front of it, a database that is down: nothing is wrong with the data, so the journal

@@ -219,7 +219,7 @@ export class JournalShipper {
     if (!refusal) return batch;
     const items = batchSize(batch);
     // only a refusal of the data can be narrowed down; a deleted or finished run refuses everything
-    const narrowable = !WHOLE_RUN_REFUSALS.has((refusal as { code?: string }).code ?? '');
+    const narrowable = !WHOLE_RUN_REFUSALS.has(refusal.code ?? '');
     if (items > 1 && narrowable) {
       const [a, b] = splitBatch(batch);
       const [sa, sb] = [await this.sendBatch(run, a, what), await this.sendBatch(run, b, what)];

@@ -1,4 +1,5 @@
 import type { MetricPoint, OpenEvent, RunStatus } from './events.js';
+import { DapError, ExitCode } from '../errors.js';
 
 // Where journals are shipped to. One interface, so the shipper does not know MLflow, and tests
 // and future backends can stand in.
@@ -30,9 +31,15 @@ export interface TrackingSink {
 }
 
 /** A refusal that retrying will not fix (invalid data): the shipper reports it and moves on. */
-export class RejectedError extends Error {
-  constructor(message: string) {
-    super(message);
+export class RejectedError extends DapError {
+  /** the server's error code (e.g. INVALID_PARAMETER_VALUE), when it gave one */
+  readonly code?: string;
+  /** the HTTP status of the refusal */
+  readonly status?: number;
+  constructor(message: string, opts: { code?: string; status?: number } = {}) {
+    super(message, { exitCode: ExitCode.failure });
     this.name = 'RejectedError';
+    this.code = opts.code;
+    this.status = opts.status;
   }
 }
