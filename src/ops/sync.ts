@@ -124,7 +124,9 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
 async function artifactJournals(cwd: string, dir: string, env: NodeJS.ProcessEnv, say: (l: string) => void): Promise<string[]> {
   const root = path.resolve(cwd, dir);
   if (!fs.existsSync(root)) throw new UsageError(`${dir} does not exist`, 'pass the directory the job artifacts were unpacked into');
-  const imported = await importForeignRuns(root, { env, cwd, say });
+  // the loader (ajv, the schema) is loaded only when there are bare runs to match
+  const loadSpecs = async (dir: string) => (await import('./load-specs.js')).loadSpecs(dir);
+  const imported = await importForeignRuns(root, { env, cwd, say, loadSpecs });
   const found = [...new Set([...findJournals(root), ...imported])];
   clearForeignLocks(found);
   return found;

@@ -5,6 +5,7 @@ import { JournalWriter, journalFileName, readWholeJournal } from './journal.js';
 import { findJournals } from './journal-finder.js';
 import { realPathInside } from './job-tree.js';
 import { MetricCollector, WarningCounter } from './metric-collector.js';
+import type { LoadedSpec } from '../core/spec/types.js';
 
 // Jobs in a foreign image run the bare command: no dap inside, so no journal — only what the
 // generated prelude set up: .dap/params/<DAP_RUN>.json and the .dap/metrics/<DAP_RUN>.jsonl the
@@ -17,6 +18,8 @@ export interface ForeignImportOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   say: (line: string) => void;
+  /** the project's validated specs (ops' loader): tracking does not read specs on its own */
+  loadSpecs: (root: string) => Promise<LoadedSpec[]>;
 }
 
 interface PlannedRunInfo { experiment: string; trackingExperiment: string; key: string; index: number; specFile: string; specHash: string; primary?: string; goal?: 'minimize' | 'maximize' }
@@ -47,7 +50,7 @@ export async function importForeignRuns(root: string, opts: ForeignImportOptions
   }
   const todo = [...bare.entries()].filter(([run, f]) => !covered.has(run) && (f.metrics || f.params));
   if (todo.length === 0) return [];
-  const plan = await plannedRuns(opts.cwd, opts.say);
+  const plan = await plannedRuns(opts.cwd, opts.say, opts.loadSpecs);
   const base = deterministicBase(opts.env, todo.map(([, f]) => f.metrics ?? f.params!));
   const out: string[] = [];
   const journalDir = path.join(root, 'journal');
@@ -113,10 +116,9 @@ function writeJournal(dir: string, identity: string, run: string, info: PlannedR
 }
 
 /** runId (DAP_RUN) → its planned run, from the specs in the checkout the sync job runs in. */
-async function plannedRuns(cwd: string, say: (l: string) => void): Promise<Map<string, PlannedRunInfo>> {
+async function plannedRuns(cwd: string, say: (l: string) => void, loadSpecs: ForeignImportOptions['loadSpecs']): Promise<Map<string, PlannedRunInfo>> {
   const map = new Map<string, PlannedRunInfo>();
   try {
-    const { loadSpecs } = await import('../ops/load-specs.js');
     const { planExperiment } = await import('../core/plan/index.js');
     const { runId } = await import('../core/pipeline/prelude.js');
     for (const loaded of await loadSpecs(cwd)) {

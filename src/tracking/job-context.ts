@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { readSpecFile, readSpecFiles } from './spec-files.js';
 import { DapError, UsageError } from '../errors.js';
 import { MAX_PARAM_VALUE_LENGTH } from './metric-rules.js';
 import { keyProblem } from '../adapters/mlflow/index.js';
@@ -208,28 +207,11 @@ interface FoundSpec { file: string; hash: string; artifacts: string[]; metricFil
 
 /** experiments/*.y(a)ml under the job's directory whose `name` is the experiment. */
 function findSpec(workdir: string, name: string): FoundSpec | undefined {
-  const dir = path.join(workdir, 'experiments');
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  } catch {
-    return undefined;
-  }
-  for (const f of files) {
-    try {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      const doc = parseYaml(text) as { name?: unknown; artifacts?: { paths?: unknown }; metrics?: { files?: unknown } };
-      if (doc?.name !== name) continue;
-      const strings = (x: unknown) => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
-      return {
-        file: `experiments/${f}`,
-        hash: createHash('sha256').update(text).digest('hex'),
-        artifacts: strings(doc.artifacts?.paths),
-        metricFiles: strings(doc.metrics?.files),
-      };
-    } catch {
-      // an unreadable spec is not this job's problem
-    }
+  for (const spec of readSpecFiles(workdir)) {
+    const doc = spec.data as { name?: unknown; artifacts?: { paths?: unknown }; metrics?: { files?: unknown } } | null;
+    if (doc?.name !== name) continue;
+    const strings = (x: unknown) => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
+    return { file: spec.file, hash: spec.hash, artifacts: strings(doc.artifacts?.paths), metricFiles: strings(doc.metrics?.files) };
   }
   return undefined;
 }
@@ -239,14 +221,11 @@ function primaryMetric(env: NodeJS.ProcessEnv, specFile: string | undefined): { 
   const g0 = env.DAP_METRIC_GOAL;
   let goal: 'minimize' | 'maximize' | undefined = g0 === 'minimize' || g0 === 'maximize' ? g0 : undefined;
   if ((!primary || !goal) && specFile) {
-    try {
-      const spec = parseYaml(fs.readFileSync(specFile, 'utf8')) as { metrics?: { primary?: unknown; goal?: unknown } };
-      if (!primary && typeof spec?.metrics?.primary === 'string') primary = spec.metrics.primary;
-      const g = spec?.metrics?.goal;
-      if (!goal && (g === 'minimize' || g === 'maximize')) goal = g;
-    } catch {
-      // the spec file is lineage, not a requirement: ranking is just unknown
-    }
+    // the spec file is lineage, not a requirement: unreadable, the ranking is just unknown
+    const spec = readSpecFile(specFile, specFile)?.data as { metrics?: { primary?: unknown; goal?: unknown } } | undefined;
+    if (!primary && typeof spec?.metrics?.primary === 'string') primary = spec.metrics.primary;
+    const g = spec?.metrics?.goal;
+    if (!goal && (g === 'minimize' || g === 'maximize')) goal = g;
   }
   return { primary, goal };
 }

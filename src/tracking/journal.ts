@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/hash.js';
 import type { JournalEvent } from './events.js';
 
 // A journal is one append-only JSON-lines file per run identity. Writes go out in batches, each
@@ -11,7 +11,7 @@ export const JOURNAL_SUFFIX = '.jsonl';
 /** A file name that is safe on every filesystem and still readable; the hash keeps it unique. */
 export function journalFileName(identity: string): string {
   const readable = identity.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
-  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 12);
+  const hash = sha256(identity).slice(0, 12);
   return `${readable}-${hash}${JOURNAL_SUFFIX}`;
 }
 

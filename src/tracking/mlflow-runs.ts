@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readSpecFiles } from './spec-files.js';
 import { createMlflowClient, metricNumber, type Run } from '../adapters/mlflow/index.js';
 import type { RunStatus } from './events.js';
 import { goalFor, type MetricSummary, type RunSummary } from './run-summary.js';
@@ -65,27 +63,16 @@ async function summarize(client: ReturnType<typeof createMlflowClient>, experime
 }
 
 function specRankings(cwd: string): SpecRanking[] {
-  const dir = path.join(cwd, 'experiments');
-  let files: string[] = [];
-  try {
-    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  } catch {
-    return [];
-  }
   const out: SpecRanking[] = [];
-  for (const f of files) {
-    try {
-      const doc = parseYaml(fs.readFileSync(path.join(dir, f), 'utf8')) as { name?: unknown; tracking?: { experiment?: unknown }; metrics?: { primary?: unknown; goal?: unknown } };
-      if (typeof doc?.name !== 'string') continue;
-      const g = doc.metrics?.goal;
-      out.push({
-        experiment: typeof doc.tracking?.experiment === 'string' ? doc.tracking.experiment : doc.name,
-        primary: typeof doc.metrics?.primary === 'string' ? doc.metrics.primary : undefined,
-        goal: g === 'minimize' || g === 'maximize' ? g : undefined,
-      });
-    } catch {
-      // not a readable spec: not listed
-    }
+  for (const spec of readSpecFiles(cwd)) {
+    const doc = spec.data as { name?: unknown; tracking?: { experiment?: unknown }; metrics?: { primary?: unknown; goal?: unknown } } | null;
+    if (typeof doc?.name !== 'string') continue;
+    const g = doc.metrics?.goal;
+    out.push({
+      experiment: typeof doc.tracking?.experiment === 'string' ? doc.tracking.experiment : doc.name,
+      primary: typeof doc.metrics?.primary === 'string' ? doc.metrics.primary : undefined,
+      goal: g === 'minimize' || g === 'maximize' ? g : undefined,
+    });
   }
   return out;
 }

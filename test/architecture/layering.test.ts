@@ -13,11 +13,7 @@ const LAYERS = ['core', 'adapters', 'tracking', 'ops', 'cli'] as const;
  * Known violations waiting for their fix. Each entry must still exist (a fixed one must be removed
  * here), and nothing else may be added without a reason.
  */
-const ALLOWED: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  // issue 7, tracking's part: foreign-runs reads the spec through ops' loader; the tracking work
-  // moves that read down (a core/spec function) and deletes this entry.
-  { from: 'tracking/foreign-runs.ts', to: 'ops/load-specs.ts', why: 'spec loading moves below tracking (issue 7)' },
-];
+const ALLOWED: ReadonlyArray<{ from: string; to: string; why: string }> = [];
 
 const NO_IO_IN_CORE = /^node:(fs|fs\/promises|child_process|net|http|https|dgram|tls|worker_threads)$/;
 
