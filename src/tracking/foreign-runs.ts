@@ -6,6 +6,7 @@ import { findJournals } from './journal-finder.js';
 import { realPathInside } from './job-tree.js';
 import { MetricCollector, WarningCounter } from './metric-collector.js';
 import type { LoadedSpec } from '../core/spec/types.js';
+import { finishTags, originTags, sanitizeIdentity } from './lineage.js';
 
 // Jobs in a foreign image run the bare command: no dap inside, so no journal — only what the
 // generated prelude set up: .dap/params/<DAP_RUN>.json and the .dap/metrics/<DAP_RUN>.jsonl the
@@ -62,7 +63,7 @@ export async function importForeignRuns(root: string, opts: ForeignImportOptions
     }
     // in `dap run --local` gitlab-ci-local's CI_PIPELINE_ID repeats across clones: dap's local pipeline id does not
     const pipeline = opts.env.DAP_SOURCE === 'local' && opts.env.DAP_LOCAL_PIPELINE_ID ? `local:${opts.env.DAP_LOCAL_PIPELINE_ID}` : `pipeline:${opts.env.CI_PIPELINE_ID ?? 'local'}`;
-    const identity = `${info.key}|${pipeline}|job:foreign:${run}`.replace(/['"\\]/g, '_');
+    const identity = sanitizeIdentity(`${info.key}|${pipeline}|job:foreign:${run}`);
     if (fs.existsSync(path.join(journalDir, journalFileName(identity)))) {
       out.push(path.join(journalDir, journalFileName(identity)));
       continue; // imported by an earlier attempt of this sync: ship it as it is
@@ -93,14 +94,13 @@ function writeJournal(dir: string, identity: string, run: string, info: PlannedR
   const exit = files.status ? Number(fs.readFileSync(files.status, 'utf8').trim()) : NaN;
   const status: RunStatus = Number.isNaN(exit) ? 'FINISHED' : exit === 0 ? 'FINISHED' : exit > 128 ? 'KILLED' : 'FAILED';
   const env = opts.env;
-  const tags: Record<string, string> = {
+  // the pipeline's lineage as a tracked run gets it; not the sync job's own job, runner or image
+  const tags = finishTags({
     'dap.identity': identity, 'dap.run': run, 'dap.run_key': info.key, 'dap.run_index': String(info.index), 'dap.experiment': info.experiment,
     'dap.spec_file': info.specFile, 'dap.spec_hash': info.specHash, 'dap.tracked_by': 'dap sync (foreign image)',
-    'dap.exit_status': Number.isNaN(exit) ? 'unknown' : String(exit), 'mlflow.source.type': 'JOB', 'mlflow.source.name': info.specFile,
-  };
-  for (const [tag, v] of [['mlflow.source.git.commit', env.CI_COMMIT_SHA], ['mlflow.source.git.branch', env.CI_COMMIT_TAG ? undefined : env.CI_COMMIT_REF_NAME],
-    ['dap.git.tag', env.CI_COMMIT_TAG], ['dap.pipeline_id', env.CI_PIPELINE_ID], ['dap.pipeline_url', env.CI_PIPELINE_URL], ['dap.mr_iid', env.CI_MERGE_REQUEST_IID],
-    ['mlflow.source.git.repoURL', env.CI_PROJECT_URL]] as const) if (v) tags[tag] = v;
+    'dap.exit_status': Number.isNaN(exit) ? 'unknown' : String(exit), 'mlflow.source.name': info.specFile,
+    ...originTags(env),
+  });
   const events: JournalEvent[] = [
     { t: 'open', v: 1, identity, experiment: info.trackingExperiment, spec: info.experiment, runKey: info.key, runIndex: info.index, runName: `${info.experiment}-${info.index}`,
       time: base, workdir: opts.cwd, primary: info.primary, goal: info.goal },

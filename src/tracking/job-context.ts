@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readSpecFile, readSpecFiles } from './spec-files.js';
+import { finishTags, jobTags, originTags, sanitizeIdentity } from './lineage.js';
 import { DapError, UsageError } from '../errors.js';
 import { MAX_PARAM_VALUE_LENGTH } from './metric-rules.js';
 import { keyProblem } from '../adapters/mlflow/index.js';
@@ -99,14 +100,8 @@ function runOrigin(env: NodeJS.ProcessEnv): { pipeline?: string; jobId?: string 
   return { pipeline: id ? `pipeline:${id}` : undefined, jobId: nonEmpty(env.CI_JOB_ID) };
 }
 
-/** Identities go into MLflow filter strings in single quotes: keep them free of quotes and backslashes. */
-function sanitizeIdentity(id: string): string {
-  return id.replace(/['"\\\n\r]/g, '_').slice(0, 250);
-}
-
 function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, string> {
-  const local = env.DAP_SOURCE === 'local';
-  return finish({
+  return finishTags({
     'dap.identity': run.identity,
     'dap.run_key': run.runKey,
     'dap.run_index': run.runIndex === undefined ? undefined : String(run.runIndex),
@@ -121,54 +116,12 @@ function lineageTags(env: NodeJS.ProcessEnv, run: RunTagsInput): Record<string, 
     'dap.sweep_pipeline_id': env.DAP_SWEEP_PIPELINE_ID,
     'dap.rung': env.DAP_RUNG,
     'dap.bracket': env.DAP_BRACKET,
-    ...(local ? localTags(env) : gitlabTags(env)),
+    ...originTags(env),
+    ...(env.DAP_SOURCE === 'local' ? {} : jobTags(env)),
   });
 }
 
 type RunTagsInput = { identity: string; runKey?: string; runIndex?: number; spec?: string; command: readonly string[] };
-
-function gitlabTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  return {
-    'dap.source': env.GITLAB_CI === 'true' ? 'gitlab' : undefined,
-    'mlflow.source.type': 'JOB',
-    'mlflow.source.git.commit': env.CI_COMMIT_SHA,
-    'mlflow.source.git.branch': env.CI_COMMIT_TAG ? undefined : (env.CI_COMMIT_BRANCH ?? env.CI_COMMIT_REF_NAME),
-    'mlflow.source.git.repoURL': env.CI_PROJECT_URL,
-    'mlflow.user': env.GITLAB_USER_LOGIN,
-    'dap.git.ref': env.CI_COMMIT_REF_NAME,
-    'dap.git.tag': env.CI_COMMIT_TAG,
-    'dap.project': env.CI_PROJECT_PATH,
-    'dap.pipeline_id': env.CI_PIPELINE_ID,
-    'dap.pipeline_url': env.CI_PIPELINE_URL,
-    'dap.job_id': env.CI_JOB_ID,
-    'dap.job_url': env.CI_JOB_URL,
-    'dap.mr_iid': env.CI_MERGE_REQUEST_IID,
-    'dap.runner': env.CI_RUNNER_DESCRIPTION,
-    'dap.runner_id': env.CI_RUNNER_ID,
-    'dap.image': env.CI_JOB_IMAGE,
-    'dap.image_digest': env.DAP_IMAGE_DIGEST,
-  };
-}
-
-/** A local run records what is true of this machine and omits the CI_* values gitlab-ci-local makes up. */
-function localTags(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  return {
-    'dap.source': 'local',
-    'mlflow.source.type': 'LOCAL',
-    'mlflow.source.git.commit': env.DAP_GIT_COMMIT,
-    'mlflow.source.git.branch': env.DAP_GIT_BRANCH,
-    'mlflow.source.git.repoURL': env.DAP_GIT_REMOTE,
-    'mlflow.user': env.DAP_USER,
-    'dap.git.dirty': env.DAP_GIT_DIRTY,
-    'dap.pipeline_id': env.DAP_LOCAL_PIPELINE_ID,
-  };
-}
-
-function finish(tags: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(tags)) if (v !== undefined && v !== '') out[k] = v.slice(0, 8000);
-  return out;
-}
 
 function readParams(env: NodeJS.ProcessEnv, file: string | undefined): Record<string, string> {
   let raw: Record<string, unknown> = {};
