@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UnavailableError, UsageError } from '../errors.js';
 import type { JournalEvent, RunStatus } from '../tracking/events.js';
-import { JournalWriter, journalFileName } from '../tracking/journal.js';
+import { JournalWriter, journalFileName, metricsEvents } from '../tracking/journal.js';
 import { cursorPath } from '../tracking/cursor.js';
 import { jobContext, type JobContext, type TrackFlags } from '../tracking/job-context.js';
 import { MetricCollector, WarningCounter } from '../tracking/metric-collector.js';
@@ -97,10 +97,7 @@ async function trackRun(ctx: JobContext, opts: TrackOptions, env: NodeJS.Process
     let lineNo = 0;
     const tail = new FileTail(ctx.metricsFile, (lines) => {
       const points = lines.flatMap((l) => collector.fromJsonLine(l, `${metricsWhere}:${++lineNo}`));
-      // events of bounded size, so a burst of output never makes one huge journal line
-      const events: JournalEvent[] = [];
-      for (let i = 0; i < points.length; i += 5000) events.push({ t: 'metrics', points: points.slice(i, i + 5000) });
-      journal(events);
+      journal(metricsEvents(points));
     }, (why) => say(`dap track: warning: cannot read the metrics stream ${metricsWhere}: ${why}; its points are not tracked`));
     tail.skipExisting();
     tail.start();
@@ -184,7 +181,7 @@ function endOfRunMetrics(ctx: JobContext, collector: MetricCollector, say: (l: s
     }
     try {
       const points = readMetricFile(abs, collector);
-      if (points.length) events.push({ t: 'metrics', points });
+      events.push(...metricsEvents(points));
     } catch (e) {
       say(`dap track: warning: declared metrics file ${f} could not be read: ${(e as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JournalEvent, MetricPoint, RunStatus } from './events.js';
-import { JournalWriter, journalFileName, readWholeJournal } from './journal.js';
+import { JournalWriter, journalFileName, metricsEvents, readWholeJournal } from './journal.js';
 import { findJournals } from './journal-finder.js';
 import { realPathInside } from './job-tree.js';
 import { MetricCollector, WarningCounter } from './metric-collector.js';
@@ -106,7 +106,7 @@ function writeJournal(dir: string, identity: string, run: string, info: PlannedR
       time: base, workdir: opts.cwd, primary: info.primary, goal: info.goal },
     { t: 'params', params },
     { t: 'tags', tags },
-    ...chunk(points, 5000).map((c): JournalEvent => ({ t: 'metrics', points: c })),
+    ...metricsEvents(points),
     { t: 'status', status, time: Math.max(tick, base), ...(Number.isNaN(exit) ? {} : { exitCode: exit }) },
   ];
   const w = JournalWriter.open(dir, identity);
@@ -155,12 +155,6 @@ function findDapDirs(root: string): string[] {
   };
   walk(root, 0);
   return [...new Set(out)];
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function safeList(dir: string): string[] {

@@ -1,12 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../core/hash.js';
-import type { JournalEvent } from './events.js';
+import type { JournalEvent, MetricPoint } from './events.js';
 
 // A journal is one append-only JSON-lines file per run identity. Writes go out in batches, each
 // followed by fsync, so an acknowledged append survives a crash of the job or the machine.
 
 export const JOURNAL_SUFFIX = '.jsonl';
+
+/** Points per metrics event: a burst of output never makes one huge journal line. */
+export const POINTS_PER_EVENT = 5000;
+
+/** `points` as metrics events of at most POINTS_PER_EVENT points each. */
+export function metricsEvents(points: readonly MetricPoint[]): JournalEvent[] {
+  const out: JournalEvent[] = [];
+  for (let i = 0; i < points.length; i += POINTS_PER_EVENT) out.push({ t: 'metrics', points: points.slice(i, i + POINTS_PER_EVENT) });
+  return out;
+}
 
 /** A file name that is safe on every filesystem and still readable; the hash keeps it unique. */
 export function journalFileName(identity: string): string {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { JournalWriter, journalFileName, readJournal, readWholeJournal } from '../../src/tracking/journal.js';
+import { JournalWriter, POINTS_PER_EVENT, journalFileName, metricsEvents, readJournal, readWholeJournal } from '../../src/tracking/journal.js';
 import { readCursor, writeCursor } from '../../src/tracking/cursor.js';
 import { isStale, lockPath, tryLock } from '../../src/tracking/lock.js';
 import { JournalShipper } from '../../src/tracking/shipper.js';
@@ -170,5 +170,15 @@ describe('journal', () => {
     expect(JournalShipper.acquire(w.file, new RecordingSink())).toBeNull();
     first.close();
     expect(JournalShipper.acquire(w.file, new RecordingSink())).not.toBeNull();
+  });
+});
+
+describe('metricsEvents', () => {
+  it('splits a burst into events of at most POINTS_PER_EVENT points, in order, none lost', () => {
+    const points = Array.from({ length: 2 * POINTS_PER_EVENT + 1 }, (_, s) => ({ k: 'loss', v: s, s, ts: 1000 + s }));
+    const events = metricsEvents(points);
+    expect(events.map((e) => (e.t === 'metrics' ? e.points.length : -1))).toEqual([POINTS_PER_EVENT, POINTS_PER_EVENT, 1]);
+    expect(events.flatMap((e) => (e.t === 'metrics' ? e.points : []))).toEqual(points);
+    expect(metricsEvents([])).toEqual([]);
   });
 });
