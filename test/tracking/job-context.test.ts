@@ -1,17 +1,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jobContext } from '../../src/tracking/job-context.js';
 import { loadSpecs } from '../../src/ops/load-specs.js';
 
 // A job without the spec's DAP_* variables finds its spec itself: the lineage (file, hash),
 // artifacts, metric files and ranking must be what the spec loader reads from the same file.
 
+const made: string[] = [];
+afterAll(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
 const repoSpec = path.resolve(import.meta.dirname, '../../experiments/toy-regression.yaml');
 
 function project(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dap-t7b-jobctx-'));
+  made.push(dir);
   fs.mkdirSync(path.join(dir, 'experiments'));
   fs.copyFileSync(repoSpec, path.join(dir, 'experiments/toy-regression.yaml'));
   // a broken neighbour is not this job's problem

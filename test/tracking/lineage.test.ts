@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jobContext } from '../../src/tracking/job-context.js';
 import { importForeignRuns } from '../../src/tracking/foreign-runs.js';
 import { readWholeJournal } from '../../src/tracking/journal.js';
@@ -12,6 +12,9 @@ import { runId } from '../../src/core/pipeline/prelude.js';
 // A run of a foreign image (imported by `dap sync`) and a tracked run (`dap track`) of the same
 // pipeline carry the same lineage: same commit, branch, project, pipeline, user.
 
+const made: string[] = [];
+afterAll(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
 const repoSpec = path.resolve(import.meta.dirname, '../../experiments/toy-regression.yaml');
 
 const PIPELINE_TAGS = ['dap.source', 'mlflow.source.type', 'mlflow.source.git.commit', 'mlflow.source.git.branch', 'mlflow.source.git.repoURL', 'mlflow.user',
@@ -19,6 +22,7 @@ const PIPELINE_TAGS = ['dap.source', 'mlflow.source.type', 'mlflow.source.git.co
 
 async function bothPaths(ci: NodeJS.ProcessEnv): Promise<{ tracked: Record<string, string>; foreign: Record<string, string> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dap-t7b-lineage-'));
+  made.push(dir);
   fs.mkdirSync(path.join(dir, 'experiments'));
   fs.copyFileSync(repoSpec, path.join(dir, 'experiments/toy-regression.yaml'));
   const load = (root: string) => loadSpecs(root, undefined, { environments: ['python'] });
