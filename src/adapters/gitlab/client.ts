@@ -1,3 +1,4 @@
+import { httpStatusOf } from '../http/status-of.js';
 import { Gitlab } from '@gitbeaker/rest';
 import { DapError, UnavailableError, UsageError } from '../../errors.js';
 
@@ -26,8 +27,8 @@ export function gitlabFromEnv(env: NodeJS.ProcessEnv, project?: string): GitlabC
 
 /** gitbeaker's errors as one line that says what to check; never the token. */
 export function gitlabError(e: unknown, host: string, what: string): Error {
-  const err = e as { message?: string; cause?: { response?: { status?: number }; code?: string }; name?: string };
-  const status = err.cause?.response?.status;
+  const err = e as { message?: string; cause?: { code?: string }; name?: string };
+  const status = httpStatusOf(e);
   if (status === 401 || status === 403) {
     return new UnavailableError(`GitLab at ${host} refused the token while ${what} (HTTP ${status})`, 'check GITLAB_TOKEN (needs read_api) or CI_JOB_TOKEN, and that it can see the project');
   }

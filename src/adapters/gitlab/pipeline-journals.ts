@@ -1,3 +1,4 @@
+import { httpStatusOf } from '../http/status-of.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gitlabError, gitlabFromEnv } from './client.js';
@@ -39,7 +40,7 @@ export async function fetchPipelineJournals(opts: FetchOptions): Promise<string>
       const blob = (await api.JobArtifacts.downloadArchive(job.projectId, { jobId: job.id })) as unknown as Blob;
       zip = Buffer.from(await blob.arrayBuffer());
     } catch (e) {
-      const status = (e as { cause?: { response?: { status?: number } } }).cause?.response?.status;
+      const status = httpStatusOf(e);
       if (status === 404) {
         opts.say(`dap sync: [${i}/${withArtifacts.length}] job ${job.id} (${job.name}): artifacts expired or missing; skipped`);
         continue;

@@ -1,3 +1,4 @@
+import { httpStatusOf } from '../http/status-of.js';
 import { Gitlab } from '@gitbeaker/rest';
 import { DapError, UnavailableError, UsageError } from '../../errors.js';
 import type { GitlabRunner } from '../../core/runners/reconcile.js';
@@ -55,7 +56,7 @@ export class GitlabRunners {
       const r = await this.api.Runners.verify(opts) as unknown as { id?: number } | null;
       return { valid: true, id: Number(r?.id ?? 0) };
     } catch (e) {
-      if (statusOf(e) === 403) return { valid: false };
+      if (httpStatusOf(e) === 403) return { valid: false };
       throw this.error(e, 'verifying a runner token');
     }
   }
@@ -73,7 +74,7 @@ export class GitlabRunners {
     try {
       return await this.api.Runners.show(id) as unknown as GitlabRunner;
     } catch (e) {
-      if (statusOf(e) === 404) return undefined;
+      if (httpStatusOf(e) === 404) return undefined;
       throw this.error(e, `reading runner #${id}`);
     }
   }
@@ -94,7 +95,7 @@ export class GitlabRunners {
     try {
       await this.api.Runners.remove({ runnerId: id });
     } catch (e) {
-      if (statusOf(e) !== 404) throw this.error(e, `deleting runner #${id}`);
+      if (httpStatusOf(e) !== 404) throw this.error(e, `deleting runner #${id}`);
     }
   }
 
@@ -104,7 +105,7 @@ export class GitlabRunners {
       await this.api.Runners.remove({ token });
       return true;
     } catch (e) {
-      if (statusOf(e) === 403) return false;
+      if (httpStatusOf(e) === 403) return false;
       throw this.error(e, 'deleting a runner by its token');
     }
   }
@@ -119,7 +120,7 @@ export class GitlabRunners {
 
   /** One line that names the cause and what to check; never a token. */
   error(e: unknown, what: string): DapError {
-    const status = statusOf(e);
+    const status = httpStatusOf(e);
     const response = (e as { cause?: { response?: Response } }).cause?.response;
     const body = ((e as Error).message ?? '').slice(0, 200);
     if (status === 401) return new UnavailableError(`GitLab at ${this.url} refused the token while ${what} (HTTP 401)`, 'check GITLAB_TOKEN: it is wrong, expired or revoked');
@@ -137,8 +138,4 @@ export class GitlabRunners {
     const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message ?? String(e);
     return new UnavailableError(`GitLab at ${this.url} is unreachable while ${what} (${code})`, 'check GITLAB_URL and the network');
   }
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { cause?: { response?: { status?: number } } }).cause?.response?.status;
 }

@@ -1,5 +1,8 @@
 import pRetry from 'p-retry';
 import { TRANSIENT_STATUSES } from './retry-policy.js';
+import { httpStatusOf } from './status-of.js';
+
+export { httpStatusOf };
 
 // Bounded retries for calls made through a vendor client (gitbeaker, octokit) that does not retry
 // 5xx itself: the same transient statuses as our own transport, a few attempts, short backoff.
@@ -13,12 +16,6 @@ export interface TransientRetry {
   onRetry?: (e: { attempt: number; retriesLeft: number; status?: number; message: string }) => void;
 }
 
-/** HTTP status of a gitbeaker (`cause.response.status`) or octokit (`status`) error. */
-export function httpStatusOf(e: unknown): number | undefined {
-  const err = e as { status?: unknown; cause?: { response?: { status?: unknown } } } | undefined;
-  const s = err?.cause?.response?.status ?? err?.status;
-  return typeof s === 'number' ? s : undefined;
-}
 
 /** No status at all is a connection failure (refused, reset, DNS): worth another try too. */
 export function isTransient(e: unknown): boolean {

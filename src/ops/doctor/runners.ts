@@ -2,6 +2,7 @@
 // within the last few minutes; GitLab runners the inventory does not know are orphans. Needs an
 // administrator's token (GET /runners/all is admin-only).
 
+import { httpStatusOf } from '../../adapters/http/status-of.js';
 import { RUNNER_ONLINE_S } from '../../core/doctor/model.js';
 import { explain, gitlabApi } from '../probes/gitlab.js';
 import { fail, pass, skip, warn, type Chain, type Outcome } from './runner.js';
@@ -20,7 +21,7 @@ export function runnersChain(env: NodeJS.ProcessEnv, timeoutMs: number, inventor
         all = (await api.Runners.all()) as Array<{ id: number; description?: string }>;
       } catch (e) {
         const err = explain(e, host, 'listing runners (/runners/all)');
-        const status = (e as { cause?: { response?: { status?: number } } }).cause?.response?.status;
+        const status = httpStatusOf(e);
         return fail(err.message, status === 403 ? 'listing all runners needs an administrator token' : err.hint);
       }
       const out: Outcome[] = [];
