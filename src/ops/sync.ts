@@ -4,11 +4,13 @@ import { ExitCode, UnavailableError, UsageError } from '../errors.js';
 import { findProjectRoot } from '../paths.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { defaultJournalDir } from '../tracking/journal.js';
-import { JournalShipper, describeLost, lostTotal, type ShipCounts } from '../tracking/shipper.js';
+import { JournalShipper, describeLost, lostTotal, type ShipCounts, type ShipProgress } from '../tracking/shipper.js';
 import { clearForeignLocks } from '../tracking/lock.js';
 import { RejectedError, type TrackingSink } from '../tracking/sink.js';
 import { createTrackingSink } from '../tracking/sink-factory.js';
 import { importForeignRuns } from '../tracking/foreign-runs.js';
+import { mapLimited } from '../concurrency.js';
+import { progressReporter, type ProgressStream } from './progress.js';
 
 // `dap sync`: ships journals that did not reach MLflow when their job ran — from a directory,
 // from unpacked job artifacts, or straight from a GitLab pipeline's job artifacts.
@@ -94,23 +96,27 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
   if (unique.length === 0) say('dap sync: no journals found');
 
   const results: JournalSyncResult[] = [];
-  let next = 0;
   let unreachable: UnavailableError | undefined;
-  const worker = async () => {
-    while (next < unique.length && !unreachable) {
-      const i = next++;
-      const file = unique[i]!;
-      const r = await shipOne(file, roots.get(file), sink, say);
+  const progress = syncProgress(unique, stderr);
+  try {
+    await mapLimited(unique, opts.concurrency ?? 8, async (file, i) => {
+      const r = await shipOne(file, roots.get(file), sink, progress.log, (p) => progress.shipped(file, p.offset, p.size));
       results[i] = r;
-      if (r.unavailable) unreachable = r.unavailable;
+      progress.finished();
       const n = r.counts;
       const lost = n && describeLost(n);
-      say(`dap sync: [${results.filter(Boolean).length}/${unique.length}] ${path.relative(cwd, file) || file}: ${r.outcome}` +
+      progress.log(`dap sync: [${results.filter(Boolean).length}/${unique.length}] ${path.relative(cwd, file) || file}: ${r.outcome}` +
         (n ? ` (${n.metrics} points, ${n.params} params, ${n.tags} tags, ${n.artifacts} files${n.statuses ? ', status' : ''}${lost ? `; ${lost}` : ''})` : '') +
         (r.error ? `: ${r.error}` : ''));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+      // the server is gone or refuses us: no point starting the other journals now
+      if (r.unavailable) throw r.unavailable;
+    });
+  } catch (e) {
+    if (!(e instanceof UnavailableError)) throw e;
+    unreachable = e;
+  } finally {
+    progress.end();
+  }
   if (unreachable) {
     throw new UnavailableError(unreachable.message, `${unreachable.hint ? unreachable.hint + '; ' : ''}${unique.length - results.filter((r) => r?.outcome === 'shipped' || r?.outcome === 'partial').length} journal(s) not shipped yet; they stay where they are, run dap sync again`);
   }
@@ -142,8 +148,8 @@ function keepLocally(journals: string[], dest: string, say: (l: string) => void)
   return { trackingUri: '', journals: journals.map((journal) => ({ journal, outcome: 'kept' })), exitCode: ExitCode.ok };
 }
 
-async function shipOne(file: string, root: string | undefined, sink: TrackingSink, say: (l: string) => void): Promise<JournalSyncResult> {
-  const shipper = JournalShipper.acquire(file, sink, { root, final: true, warn: (l) => say(`dap sync: warning: ${l}`), onProgress: progressPrinter(file, say) });
+async function shipOne(file: string, root: string | undefined, sink: TrackingSink, say: (l: string) => void, onProgress: (p: ShipProgress) => void): Promise<JournalSyncResult> {
+  const shipper = JournalShipper.acquire(file, sink, { root, final: true, warn: (l) => say(`dap sync: warning: ${l}`), onProgress });
   if (!shipper) return { journal: file, outcome: 'busy', error: 'another dap process is shipping it' };
   try {
     const counts = await shipper.ship();
@@ -160,12 +166,42 @@ async function shipOne(file: string, root: string | undefined, sink: TrackingSin
   }
 }
 
-/** A line every few seconds for journals big enough to take a while. */
-function progressPrinter(file: string, say: (l: string) => void) {
-  let last = Date.now();
-  return (p: { offset: number; size: number }) => {
-    if (Date.now() - last < 3000 || p.size === 0) return;
-    last = Date.now();
-    say(`dap sync: ${path.basename(file)}: ${Math.floor((100 * p.offset) / p.size)}% (${p.offset}/${p.size} bytes)`);
+/**
+ * Bytes of all journals on the server, over all of them: a bar on a terminal, a line every few
+ * seconds elsewhere (only when the journals take that long).
+ */
+function syncProgress(journals: string[], stream: ProgressStream) {
+  const reporter = progressReporter(stream, { label: 'dap sync:', plainEveryMs: 3000 });
+  const size = new Map(journals.map((f) => [f, fileSize(f)]));
+  const offset = new Map<string, number>();
+  let finished = 0;
+  const show = () => {
+    const total = sum(size.values());
+    const value = Math.min(total, sum(offset.values()));
+    if (total === 0) return;
+    reporter.update(value, total, `${Math.floor((100 * value) / total)}% (${value}/${total} bytes, ${finished}/${journals.length} journals)`);
   };
+  return {
+    log: (line: string) => reporter.log(line),
+    shipped(file: string, at: number, of: number) {
+      size.set(file, Math.max(size.get(file) ?? 0, of));
+      offset.set(file, at);
+      show();
+    },
+    finished() {
+      finished++;
+      show();
+    },
+    end: () => reporter.end(),
+  };
+}
+
+function fileSize(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}
+
+function sum(ns: Iterable<number>): number {
+  let t = 0;
+  for (const n of ns) t += n;
+  return t;
 }

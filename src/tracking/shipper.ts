@@ -7,6 +7,7 @@ import { journalTree } from './job-tree.js';
 import { filesUnder, resolveArtifact } from './artifact-sources.js';
 import { readCursor, writeCursor, type CursorFile, type CursorTarget } from './cursor.js';
 import { tryLock, type Lock } from './lock.js';
+import { mapLimited } from '../concurrency.js';
 import { RejectedError, type Batch, type RunRef, type TrackingSink } from './sink.js';
 
 // Ships one journal to one sink, in journal order, from the cursor on. The cursor moves only after
@@ -56,19 +57,6 @@ const MAX_REPORTS = 10;
 
 /** MLflow's log-batch limit of metrics per request */
 const CHUNK = 1000;
-
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++]!;
-      try { await fn(item); } catch (e) { failed ??= e; }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
 
 export class JournalShipper {
   private cursor: CursorFile;
@@ -139,7 +127,7 @@ export class JournalShipper {
           // chunks in parallel: order does not matter to MLflow (points carry step and timestamp)
           const chunks: MetricPoint[][] = [];
           for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
-          await inParallel(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
+          await mapLimited(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
             counts.metrics += (await this.sendBatch(run, { metrics: chunk, params: {}, tags: {} }, `metrics before byte ${pendingEnd}`)).metrics.length;
           });
         }

@@ -5,6 +5,7 @@
 
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { mapLimited } from '../../concurrency.js';
 import { encodePath } from '../http/index.js';
 import { ARTIFACTS_API, MlflowApi } from './api.js';
 import { MlflowError } from './errors.js';
@@ -55,30 +56,24 @@ export async function multipartUpload(api: MlflowApi, root: string, dest: string
   }
   const uploadId = created.upload_id ?? '';
   try {
-    const parts: Array<{ part_number: number; etag: string; url: string }> = [];
-    const queue = [...created.credentials];
-    const worker = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        const n = Number(c.part_number);
-        const start = (n - 1) * opts.chunkSize;
-        const end = Math.min(size, start + opts.chunkSize) - 1;
-        const cred = c;
-        // Presigned URL of the object store: no Authorization header of ours.
-        const res = await api.send(
-          {
-            method: 'PUT',
-            path: cred.url,
-            auth: false,
-            headers: { ...(cred.headers ?? {}), 'Content-Length': String(end - start + 1) },
-            body: () => createReadStream(localPath, { start, end }),
-          },
-          `part ${n} of ${dest}`,
-        );
-        await res.body?.cancel();
-        parts.push({ part_number: n, etag: res.headers.get('etag') ?? '', url: cred.url });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
+    const parts = await mapLimited(created.credentials, opts.concurrency, async (cred) => {
+      const n = Number(cred.part_number);
+      const start = (n - 1) * opts.chunkSize;
+      const end = Math.min(size, start + opts.chunkSize) - 1;
+      // Presigned URL of the object store: no Authorization header of ours.
+      const res = await api.send(
+        {
+          method: 'PUT',
+          path: cred.url,
+          auth: false,
+          headers: { ...(cred.headers ?? {}), 'Content-Length': String(end - start + 1) },
+          body: () => createReadStream(localPath, { start, end }),
+        },
+        `part ${n} of ${dest}`,
+      );
+      await res.body?.cancel();
+      return { part_number: n, etag: res.headers.get('etag') ?? '', url: cred.url };
+    });
     parts.sort((a, b) => a.part_number - b.part_number);
     await api.send(
       { method: 'POST', path: `${ARTIFACTS_API}/mpu/complete/${where}`, json: { path: name, upload_id: uploadId, parts } },

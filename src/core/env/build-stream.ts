@@ -68,16 +68,15 @@ export function applyEvent(state: StreamState, ev: StreamEvent): string[] {
   return printed;
 }
 
-/** One line summarising layer progress: `layers 3/7 done, 45.1/120.0 MB`. */
-export function layerSummary(state: StreamState): string | undefined {
+/** Layer progress of a pull or push: layers done of those seen, bytes moved of those known. */
+export function layerProgress(state: StreamState): { done: number; count: number; bytes: number; totalBytes: number } | undefined {
   if (state.layers.size === 0) return undefined;
-  let done = 0, cur = 0, total = 0;
+  let done = 0, bytes = 0, totalBytes = 0;
   for (const l of state.layers.values()) {
     if (/complete|pushed|already exists|mounted|layer already/i.test(l.status)) done++;
-    if (l.total) { cur += l.current ?? 0; total += l.total; }
+    if (l.total) { bytes += l.current ?? 0; totalBytes += l.total; }
   }
-  const mb = (n: number) => (n / 1e6).toFixed(1);
-  return `layers ${done}/${state.layers.size} done${total ? `, ${mb(cur)}/${mb(total)} MB` : ''}`;
+  return { done, count: state.layers.size, bytes, totalBytes };
 }
 
 /** Split a chunked byte stream of JSON lines into events (a line may span chunks). */

@@ -9,7 +9,7 @@ import type { BuildContext } from './context.js';
 import type { EnvDeps } from './deps.js';
 import { loadEnvironment, registryAuth } from './project.js';
 import type { LoadedEnvironment } from './project.js';
-import { progressPrinter } from './progress.js';
+import { buildProgress } from './progress.js';
 
 // `dap env build NAME`: content-hash tag; no build call when that tag exists locally or in the
 // registry; otherwise a dockerode build with progress, and a failed step reported with its log.
@@ -41,10 +41,11 @@ export async function buildEnvironment(c: EnvDeps, name: string): Promise<BuildO
   if (loaded.env.kind === 'yaml') await ensureBaseImage(c, loaded.env.base);
   c.log.write(`building ${image}\n`);
   const { stream, cleanup } = await contextTarStream(buildContext, c.env);
+  const progress = buildProgress(c.log, c.verbose ?? false);
   try {
     const state = await c.engine.build(stream, {
       tag: image, dockerfile: DOCKERFILE_PATH, labels: { 'dap.environment': name, 'dap.hash': hash },
-    }, progressPrinter(c.log, c.verbose ?? false));
+    }, progress.onEvent).finally(() => progress.end());
     if (state.error) {
       const tail = state.tail.length ? `\n--- last lines of the step ---\n${state.tail.join('\n')}\n---` : '';
       const tls = /CERTIFICATE_VERIFY_FAILED|self[- ]signed certificate/i.test(state.tail.join('\n'));

@@ -1,7 +1,7 @@
 import { DockerEngine } from '../../adapters/docker/engine.js';
 import { findProject } from './project.js';
 import type { EnvProject } from './project.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressStream } from '../progress.js';
 
 // What every `dap env` operation works with, passed in rather than read from globals: the engine,
 // the project, where progress goes, and the environment variables (process.env at the CLI, a
@@ -11,7 +11,7 @@ export interface EnvDeps {
   engine: DockerEngine;
   project: EnvProject;
   /** progress and notes (stderr) */
-  log: ProgressSink;
+  log: ProgressStream;
   /** registry and credentials, HOME (ssh files, dev-container state), DAP_CACHE, DAP_BUILD_CA_CERTS ... */
   env: NodeJS.ProcessEnv;
   verbose?: boolean;
@@ -19,7 +19,7 @@ export interface EnvDeps {
   registryCheck?: boolean;
 }
 
-export function envDeps(opts: { cwd?: string; dockerHost?: string; log?: ProgressSink; verbose?: boolean; engine?: DockerEngine; env?: NodeJS.ProcessEnv }): EnvDeps {
+export function envDeps(opts: { cwd?: string; dockerHost?: string; log?: ProgressStream; verbose?: boolean; engine?: DockerEngine; env?: NodeJS.ProcessEnv }): EnvDeps {
   const env = opts.env ?? process.env;
   return {
     engine: opts.engine ?? new DockerEngine({ host: opts.dockerHost, env }),

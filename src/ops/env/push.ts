@@ -10,7 +10,7 @@ import { buildEnvironment } from './build.js';
 import type { EnvDeps } from './deps.js';
 import { loadEnvironment, registryAuth } from './project.js';
 import type { RegistryAuth } from '../../adapters/docker/engine.js';
-import { progressPrinter } from './progress.js';
+import { buildProgress } from './progress.js';
 
 // `dap env push NAME`: check the registry login, build if needed, push `<repo>:<hash>` (and
 // `:latest`), then record the pushed digest in environments/images.lock.json, which the pipeline
@@ -39,9 +39,9 @@ export async function pushEnvironment(c: EnvDeps, name: string): Promise<PushOut
   const auth = registryAuth(c.project.registry, c.env);
   await assertCanPush(c, name, auth);
   const built = await buildEnvironment({ ...c, registryCheck: false }, name);
-  const printer = progressPrinter(c.log, c.verbose ?? false);
   c.log.write(`pushing ${built.image}${auth ? ` as ${auth.username}` : ''}\n`);
-  const st = await c.engine.push(built.image, auth, printer);
+  const progress = buildProgress(c.log, c.verbose ?? false);
+  const st = await c.engine.push(built.image, auth, progress.onEvent).finally(() => progress.end());
   if (st.error || !st.digest) {
     const denied = /unauthorized|authentication required|denied|no basic auth/i.test(st.error ?? '');
     throw new DapError(`push of ${built.image} failed: ${st.error ?? 'the registry returned no digest'}`, {
