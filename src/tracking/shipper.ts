@@ -128,7 +128,10 @@ export class JournalShipper {
           const chunks: MetricPoint[][] = [];
           for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
           await mapLimited(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
-            counts.metrics += (await this.sendBatch(run, { metrics: chunk, params: {}, tags: {} }, `metrics before byte ${pendingEnd}`)).metrics.length;
+            // awaited first: `counts.metrics += await …` would read the count before the await and
+            // let parallel chunks overwrite each other's additions
+            const sent = await this.sendBatch(run, { metrics: chunk, params: {}, tags: {} }, `metrics before byte ${pendingEnd}`);
+            counts.metrics += sent.metrics.length;
           });
         }
         metrics = [];

@@ -131,6 +131,43 @@ describe('journal', () => {
     expect(readCursor(w.file).targets['memory://test']!.offset).toBe(fs.statSync(w.file).size);
   });
 
+  it('shipper: chunks go out at most parallelRequests at once, every point is counted, a failed chunk stops the rest', async () => {
+    const dir = tmpDir('chunks');
+    const w = JournalWriter.open(dir, 'chunks');
+    w.append([open('chunks', dir), ...metricsEvents(Array.from({ length: 9500 }, (_, i) => ({ k: 'm', v: i, s: i, ts: i })))]);
+    w.close();
+    /** answers after a pause, so chunks overlap; the chunk holding step `failAt` is refused by a dead server */
+    class SlowSink extends RecordingSink {
+      inFlight = 0; peak = 0; started = 0; failAt = -1;
+      override async logBatch(r: RunRef, b: Batch): Promise<void> {
+        this.started++;
+        this.inFlight++;
+        this.peak = Math.max(this.peak, this.inFlight);
+        await new Promise((res) => setTimeout(res, 20));
+        this.inFlight--;
+        if (b.metrics.some((p) => p.s === this.failAt)) throw new Error('connection reset');
+        await super.logBatch(r, b);
+      }
+    }
+    const sink = new SlowSink();
+    const s1 = JournalShipper.acquire(w.file, sink, { parallelRequests: 3, batchPoints: 100_000 })!;
+    const counts = await s1.ship();
+    s1.close();
+    expect(counts.metrics).toBe(9500); // each chunk's points added once its answer came, none lost to a race
+    expect(sink.peak).toBe(3);
+    expect(sink.batches.flatMap((b) => b.metrics)).toHaveLength(9500);
+
+    fs.rmSync(w.file.replace('.jsonl', '.cursor.json'));
+    const failing = new SlowSink();
+    failing.failAt = 0; // the first chunk fails: the two running beside it finish, no further one starts
+    const s2 = JournalShipper.acquire(w.file, failing, { parallelRequests: 3, batchPoints: 100_000 })!;
+    await expect(s2.ship()).rejects.toThrow(/connection reset/);
+    s2.close();
+    expect(failing.started).toBe(3);
+    expect(failing.inFlight).toBe(0);
+    expect(readCursor(w.file).targets['memory://test']?.offset ?? 0).toBe(0);
+  });
+
   it('artifacts: from the job directory while the journal is at home, from next to .dap/ once moved', async () => {
     const root = tmpDir('home');
     const workdir = path.join(root, 'builds', 'job1'); // the job ran elsewhere than its journal dir (dap run --local)
