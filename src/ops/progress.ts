@@ -12,7 +12,7 @@ export interface ProgressReporter {
   log(line: string): void;
   /**
    * The state now: `value` of `total` (the bar) and a short text. `detail` shows on the bar only;
-   * a plain line is written when `text` changed (and no sooner than `plainEveryMs` after the last).
+   * a plain line is written when `value` moved (and no sooner than `plainEveryMs` after the last).
    */
   update(value: number, total: number, text: string, detail?: string): void;
   /** leaves the bar's last state on its line and ends it with a newline; a later update starts a new bar */
@@ -34,16 +34,16 @@ export function progressReporter(stream: ProgressStream, opts: ProgressOptions):
 function lineReporter(stream: ProgressStream, opts: ProgressOptions): ProgressReporter {
   const now = opts.now ?? Date.now;
   let last = now();
-  let lastText = '';
+  let lastValue: number | undefined;
   return {
     log: (line) => { stream.write(`${line}\n`); },
-    update(_value, _total, text) {
-      if (text === lastText || now() - last < (opts.plainEveryMs ?? 0)) return;
+    update(value, _total, text) {
+      if (value === lastValue || now() - last < (opts.plainEveryMs ?? 0)) return;
       last = now();
-      lastText = text;
+      lastValue = value;
       stream.write(`${opts.label} ${text}\n`);
     },
-    end: () => { lastText = ''; },
+    end: () => { lastValue = undefined; },
   };
 }
 

@@ -13,11 +13,12 @@ function fakeStream(tty: boolean): ProgressStream & { text: () => string } {
 const ESC = '\x1b';
 
 describe('progress reporter, not a terminal (CI, pipes)', () => {
-  it('writes plain lines: one per change of text, log lines as they come, no escape codes', () => {
+  it('writes plain lines: one when the value moved, log lines as they come, no escape codes', () => {
     const out = fakeStream(false);
     const p = progressReporter(out, { label: '  layers' });
     p.update(0, 2, '0/2 done', '0.0/5.0 MB');
     p.update(0, 2, '0/2 done', '2.5/5.0 MB'); // only the bytes moved: no new line
+    p.update(0, 3, '0/3 done'); // one more layer seen, none finished: no new line either
     p.log('Step 2/3 : RUN make');
     p.update(2, 2, '2/2 done', '5.0/5.0 MB');
     p.end();
@@ -109,7 +110,7 @@ describe('docker build/push progress', () => {
     const build: StreamEvent[] = [{ stream: 'Step 1/2 : FROM local/debian\n' }, { stream: 'Step 2/2 : RUN make\n' }, { stream: 'cc -o x\n' }];
     expect(feed(false, false, build)).toBe('Step 1/2 : FROM local/debian\nStep 2/2 : RUN make\n');
     expect(feed(false, true, build)).toBe('Step 1/2 : FROM local/debian\nStep 2/2 : RUN make\n  cc -o x\n');
-    expect(feed(false, false, push)).toBe('  layers 0/1 done\n  layers 0/2 done\n  layers 1/2 done\n  layers 2/2 done\n');
+    expect(feed(false, false, push)).toBe('  layers 0/1 done\n  layers 1/2 done\n  layers 2/2 done\n');
   });
 
   it('on a terminal: one layer bar with the bytes, ended by the digest', () => {
