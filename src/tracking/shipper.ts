@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ArtifactEvent, JournalEvent, MetricPoint, OpenEvent } from './events.js';
+import type { ArtifactEvent, JournalEvent, JournalPoint, OpenEvent } from './events.js';
 import { lineNumberAt, readJournal } from './journal.js';
 import { describePoint, keyValueProblem, pointProblem } from './journal-checks.js';
 import { journalTree } from './job-tree.js';
@@ -124,7 +124,7 @@ export class JournalShipper {
         break;
       }
       if (read.badLines) this.opts.warn?.(`${this.file}: skipped ${read.badLines} corrupt journal line(s)`);
-      let metrics: MetricPoint[] = [];
+      let metrics: JournalPoint[] = [];
       let params: Record<string, string> = {};
       let tags: Record<string, string> = {};
       let pendingEnd = this.target.offset;
@@ -137,7 +137,7 @@ export class JournalShipper {
         }
         if (metrics.length) {
           // chunks in parallel: order does not matter to MLflow (points carry step and timestamp)
-          const chunks: MetricPoint[][] = [];
+          const chunks: JournalPoint[][] = [];
           for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
           await inParallel(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
             counts.metrics += (await this.sendBatch(run, { metrics: chunk, params: {}, tags: {} }, `metrics before byte ${pendingEnd}`)).metrics.length;
@@ -332,8 +332,8 @@ function batchSize(b: Batch): number {
 }
 
 function splitBatch(b: Batch): [Batch, Batch] {
-  const items: Array<['m', MetricPoint] | ['p' | 't', [string, string]]> = [
-    ...b.metrics.map((m) => ['m', m] as ['m', MetricPoint]),
+  const items: Array<['m', JournalPoint] | ['p' | 't', [string, string]]> = [
+    ...b.metrics.map((m) => ['m', m] as ['m', JournalPoint]),
     ...Object.entries(b.params).map((e) => ['p', e] as ['p', [string, string]]),
     ...Object.entries(b.tags).map((e) => ['t', e] as ['t', [string, string]]),
   ];

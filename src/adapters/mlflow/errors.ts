@@ -92,3 +92,12 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS';
 }
+
+/** A transient status (408, 429, 5xx) still answered after the retries. */
+export function unavailable(trackingUri: string, error: MlflowError): UnavailableError {
+  return new UnavailableError(
+    `MLflow at ${trackingUri} is unavailable (HTTP ${error.status} after retries: ${error.message})`,
+    'check that the tracking server and the database behind it are up, then try again',
+    error,
+  );
+}
