@@ -5,3 +5,5 @@ export type { RetryPolicy } from './retry-policy.js';
 export { credentialsFromEnv } from './credentials.js';
 export type { CredentialsProvider, CredentialsKind } from './credentials.js';
 export { endpoint, encodePath } from './endpoint.js';
+export { looksLikeHtml, htmlAnswerMessage, htmlErrorMessage, pageTitle, urlForMessage } from './html-answer.js';
+export type { HtmlAnswer } from './html-answer.js';

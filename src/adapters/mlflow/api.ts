@@ -2,8 +2,8 @@
 // body mapped to MlflowError, connection failures and 401/403 to UnavailableError (exit code 3).
 
 import { UnavailableError } from '../../errors.js';
-import { HttpConnectionError, HttpRequest, HttpTransport, redactUrl } from '../http/index.js';
-import { hostRefused, htmlAnswer, isHostRefusal, looksLikeHtml, mlflowErrorFrom, refused, unreachable } from './errors.js';
+import { HttpConnectionError, HttpRequest, HttpTransport, looksLikeHtml, redactUrl } from '../http/index.js';
+import { hostRefused, htmlAnswer, isHostRefusal, mlflowErrorFrom, refused, unreachable } from './errors.js';
 
 export const API = '/api/2.0/mlflow';
 export const ARTIFACTS_API = '/api/2.0/mlflow-artifacts';
