@@ -31,7 +31,7 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
           return fail(`cannot reach ${target} (${networkCode(e)})`, 'check the GitLab URL and the network; is GitLab up?');
         }
         const text = await res.text();
-        if (looksLikeHtml(text, res.headers.get('content-type'))) return fail(htmlAnswerMessage({ vendor: 'GitLab', url, status: res.status, body: text, what: 'reading its version' }), GITLAB_URL_HINT);
+        if (looksLikeHtml(text, res.headers.get('content-type'))) return fail(htmlAnswerMessage({ vendor: 'GitLab', url, status: res.status, body: text, what: 'metadata' }), GITLAB_URL_HINT);
         if (res.status >= 500) return fail(`GitLab answered HTTP ${res.status}`, 'GitLab is starting or broken: check `gitlab-ctl status` on the service host');
         const version = res.ok ? (JSON.parse(text) as { version?: string }).version : undefined;
         return pass(version ? `GitLab ${version}` : `answers (HTTP ${res.status})`);
