@@ -25,7 +25,7 @@ describe('MLflow adapter (MlflowApi)', () => {
   it('an error status with a page: the shared sentence with MLflow\'s hint, no query in the URL', async () => {
     const s = await serve([html(404)]);
     const api = new MlflowApi(new HttpTransport({ baseUrl: `${s.url}/prefix`, retry: noRetry }));
-    const err = await api.get('/experiments/get-by-name', { experiment_name: 'secret-name' }, 'get experiment "x"').catch((e: unknown) => e as UnavailableError);
+    const err = (await api.get('/experiments/get-by-name', { experiment_name: 'secret-name' }, 'get experiment "x"').catch((e: unknown) => e)) as UnavailableError;
     expect(err).toBeInstanceOf(UnavailableError);
     expect(err.message).toBe(htmlAnswerMessage({ vendor: 'MLflow', url: `${s.url}/prefix/api/2.0/mlflow/experiments/get-by-name`, status: 404, body: SIGN_IN_PAGE, what: 'get experiment "x"' }));
     expect(err.message).toContain('answered an HTML page (HTTP 404, "Sign in · Company SSO") instead of MLflow\'s JSON for get experiment "x": usually the path does not exist there');
@@ -73,7 +73,7 @@ describe('GitLab probe and doctor (dap login, dap doctor)', () => {
 
   it('the probe and the doctor\'s reachability check say the same sentence for the same page', async () => {
     const s = await serve([html(200)]);
-    const err = await gitlabVersion(gitlabApi(s.url, 'glpat-secret', 5000), s.url).catch((e: unknown) => e as ProbeError);
+    const err = (await gitlabVersion(gitlabApi(s.url, 'glpat-secret', 5000), s.url).catch((e: unknown) => e)) as ProbeError;
     expect(err).toBeInstanceOf(ProbeError);
     expect(err.message).toBe(metadataPage(s));
     expect(err.hint).toBe(GITLAB_URL_HINT);
@@ -85,7 +85,7 @@ describe('GitLab probe and doctor (dap login, dap doctor)', () => {
     const s = await serve([html(200, `  ${SIGN_IN_PAGE}`, 'text/plain')]);
     const [reachable] = gitlabChain({ GITLAB_URL: s.url }, 5000);
     expect(await reachable!.run(new AbortController().signal)).toMatchObject({ result: 'fail', detail: metadataPage(s) });
-    const err = await gitlabVersion(gitlabApi(s.url, 'glpat-secret', 5000), s.url).catch((e: unknown) => e as Error);
+    const err = (await gitlabVersion(gitlabApi(s.url, 'glpat-secret', 5000), s.url).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe(metadataPage(s));
   });
 
