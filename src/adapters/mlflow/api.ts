@@ -3,8 +3,8 @@
 // retries to UnavailableError (exit code 3: the server, not the request, is the problem).
 
 import { UnavailableError } from '../../errors.js';
-import { HttpConnectionError, HttpRequest, HttpTransport, TRANSIENT_STATUSES, redactUrl } from '../http/index.js';
-import { hostRefused, htmlAnswer, isHostRefusal, looksLikeHtml, mlflowErrorFrom, refused, unavailable, unreachable } from './errors.js';
+import { HttpConnectionError, HttpRequest, HttpTransport, TRANSIENT_STATUSES, looksLikeHtml, redactUrl, urlForMessage } from '../http/index.js';
+import { hostRefused, htmlAnswer, isHostRefusal, mlflowErrorFrom, refused, unavailable, unreachable } from './errors.js';
 import type { SilenceBreaker } from './silence.js';
 
 export const API = '/api/2.0/mlflow';
@@ -51,8 +51,7 @@ export class MlflowHttp {
 
   /** The request's URL for messages: no credentials, no query. */
   private where(req: HttpRequest): string {
-    const u = new URL(redactUrl(this.transport.url(req.path)));
-    return `${u.origin}${u.pathname}`;
+    return urlForMessage(this.transport.url(req.path));
   }
 
   async get<T>(path: string, query: HttpRequest['query'], what: string): Promise<T> {
