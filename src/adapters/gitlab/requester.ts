@@ -14,7 +14,8 @@ export interface RetryAfterOptions {
   /** longest single wait; a longer Retry-After fails at once with the 429 */
   maxWaitMs?: number;
   /** told before each wait (progress, tests) */
-  onWait?: (status: number, waitMs: number, endpoint: string) => void;
+  /** `told`: the wait is the server's Retry-After, not dap's own backoff */
+  onWait?: (status: number, waitMs: number, endpoint: string, told: boolean) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -56,7 +57,7 @@ export function retryAfterRequester(opts: RetryAfterOptions = {}) {
         throw new GitbeakerRequestError(description, { cause: { description, request, response } });
       }
       await response.arrayBuffer().catch(() => undefined);
-      opts.onWait?.(response.status, wait, endpoint);
+      opts.onWait?.(response.status, wait, endpoint, retryAfterMs !== undefined);
       await sleep(wait);
     }
   };
