@@ -2,7 +2,7 @@ import type { ReportRun } from '../core/report/types.js';
 import type { Goal } from '../core/report/types.js';
 import { findJournals } from '../tracking/journal-finder.js';
 import { readWholeJournal } from '../tracking/journal.js';
-import { metricNumber } from '../adapters/mlflow/index.js';
+import { metricNumber } from '../core/mlflow/values.js';
 import { reportRunOf } from './report-runs.js';
 
 // `dap report --local`: the runs in the project's journals (.dap/journal), no server needed.

@@ -2,6 +2,7 @@ import { gitlabFromEnv, type GitlabConnection } from '../adapters/gitlab/client.
 import { postCommitComment, upsertMrNote, uploadFile, type UpsertAction } from '../adapters/gitlab/notes.js';
 import { githubFromEnv } from '../adapters/github/client.js';
 import { setCommitStatus, upsertPrComment } from '../adapters/github/comments.js';
+import { htmlErrorMessage } from '../adapters/http/html-answer.js';
 import { httpStatusOf, retryTransient, type TransientRetry } from '../adapters/http/transient-retry.js';
 import type { ChartSpec } from '../core/report/charts.js';
 import { fitMarkdown, GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT, REPORT_MARKER } from '../core/report/markdown.js';
@@ -30,7 +31,9 @@ export interface PublishResult { posted: Posted[]; failures: string[] }
 const JOB_TOKEN_ONLY = 'only CI_JOB_TOKEN is available, and a job token cannot write merge-request notes, commit comments or uploads: set DAP_GITLAB_TOKEN (a project access token with the api scope, as a masked CI/CD variable); report.md and report.html are in the job artifacts';
 
 /** One line a user can act on, never the token. */
-function describe(e: unknown, host: string, what: string, tokenVar: string): string {
+function describe(e: unknown, vendor: string, host: string, what: string, tokenVar: string): string {
+  const page = htmlErrorMessage(e, vendor, what, host);
+  if (page) return page;
   const status = httpStatusOf(e);
   const body = (e as { cause?: { description?: string } }).cause?.description ?? (e as { response?: { data?: { message?: string } } }).response?.data?.message ?? '';
   if (status === 401) return `${host} refused ${tokenVar} while ${what} (HTTP 401): the token is invalid or expired`;
@@ -47,7 +50,7 @@ function stepper(o: PublishOptions, res: PublishResult, name: string, host: stri
     try {
       return await retryTransient(fn, retry);
     } catch (e) {
-      res.failures.push(`${name}: ${describe(e, host, what, tokenVar)}`);
+      res.failures.push(`${name}: ${describe(e, name, host, what, tokenVar)}`);
       return undefined;
     }
   };

@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
-import { metricNumber, type MlflowClient, type Run } from '../adapters/mlflow/index.js';
+import type { MlflowClient, Run } from '../adapters/mlflow/index.js';
+import { isRunStatus, metricNumber } from '../core/mlflow/values.js';
 import { UsageError } from '../errors.js';
-import type { Goal, ReportRun, ReportRunStatus } from '../core/report/types.js';
+import type { Goal, ReportRun } from '../core/report/types.js';
 import { goalFor } from '../tracking/run-summary.js';
 
 // MLflow runs -> the report's runs: one pipeline's runs (tag dap.pipeline_id) and the latest
@@ -22,7 +23,7 @@ export function goalsOf(ranking: ExperimentRanking, metrics: Iterable<string>): 
 }
 
 export function reportRunOf(r: { id: string; runName?: string; status: string; startTime: number; params: Record<string, string>; tags: Record<string, string>; metrics: ReportRun['metrics']; mlflowUrl?: string }): ReportRun {
-  const status = (['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'].includes(r.status) ? r.status : 'RUNNING') as ReportRunStatus;
+  const status = isRunStatus(r.status) ? r.status : 'RUNNING';
   return {
     id: r.id, name: r.tags['dap.run'] ?? r.runName ?? r.id, status, startTime: r.startTime, params: r.params, metrics: r.metrics,
     runKey: r.tags['dap.run_key'], pipelineId: r.tags['dap.pipeline_id'], mlflowUrl: r.mlflowUrl, jobUrl: r.tags['dap.job_url'],

@@ -7,7 +7,7 @@ import { defaultJournalDir } from '../tracking/journal.js';
 import { JournalShipper, describeLost, lostTotal, type ShipCounts, type ShipProgress } from '../tracking/shipper.js';
 import { clearForeignLocks } from '../tracking/lock.js';
 import { RejectedError, type TrackingSink } from '../tracking/sink.js';
-import { createTrackingSink } from '../tracking/sink-factory.js';
+import { mlflowSink } from '../tracking/mlflow-sink.js';
 import { importForeignRuns } from '../tracking/foreign-runs.js';
 import { mapLimited } from '../concurrency.js';
 import { progressReporter, type ProgressStream } from './progress.js';
@@ -67,7 +67,7 @@ export async function syncOp(opts: SyncOptions): Promise<SyncResult> {
     if (opts.fromArtifacts) return keepLocally(await artifactJournals(cwd, opts.fromArtifacts, env, say), defaultJournalDir(env, root), say);
     throw new UsageError('dap sync needs a tracking server', 'set MLFLOW_TRACKING_URI (or pass --tracking-uri URL)');
   }
-  const sink = opts.sink ?? createTrackingSink(trackingUri!, { env });
+  const sink = opts.sink ?? mlflowSink(trackingUri!, { env });
 
   // each journal with the tree its artifact sources must stay in (undefined: the one holding its .dap/)
   const roots = new Map<string, string | undefined>();

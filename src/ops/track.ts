@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UnavailableError, UsageError } from '../errors.js';
-import type { JournalEvent, RunStatus } from '../tracking/events.js';
+import type { JournalEvent } from '../tracking/events.js';
+import type { RunStatus } from '../core/mlflow/values.js';
 import { JournalWriter, journalFileName, metricsEvents } from '../tracking/journal.js';
 import { cursorPath } from '../tracking/cursor.js';
 import { jobContext, type JobContext, type TrackFlags } from '../tracking/job-context.js';
@@ -13,7 +14,7 @@ import { JournalShipper, describeLost } from '../tracking/shipper.js';
 import { jobPathProblem } from '../core/spec/job-paths.js';
 import { realPathInside } from '../tracking/job-tree.js';
 import type { TrackingSink } from '../tracking/sink.js';
-import { createTrackingSink } from '../tracking/sink-factory.js';
+import { mlflowSink } from '../tracking/mlflow-sink.js';
 import { exitCodeOf, runInherited, type ChildOutcome } from '../tracking/child.js';
 import { acquireSlot } from './local-slots.js';
 
@@ -217,9 +218,9 @@ async function startLiveShipping(ctx: JobContext, opts: TrackOptions, say: (l: s
     return none();
   }
   const env = opts.env ?? process.env;
-  // 30 s per request unless MLFLOW_HTTP_REQUEST_TIMEOUT says otherwise
-  const timeoutMs = env.MLFLOW_HTTP_REQUEST_TIMEOUT ? undefined : 30_000;
-  const sink = opts.sink ?? createTrackingSink(ctx.trackingUri!, { env: opts.env, maxRetries: 2, baseDelayMs: 300, timeoutMs });
+  // few, short retries (the command is waiting), 30 s per request unless MLFLOW_HTTP_REQUEST_TIMEOUT says otherwise
+  const retry = { maxRetries: 2, backoffFactor: 0.3, backoffJitter: 0.15, ...(env.MLFLOW_HTTP_REQUEST_TIMEOUT ? {} : { timeoutMs: 30_000 }) };
+  const sink = opts.sink ?? mlflowSink(ctx.trackingUri!, { env: opts.env, retry });
   const shipper = JournalShipper.acquire(file, sink, { warn: (l) => say(`dap track: warning: ${l}`), root: ctx.workdir });
   if (!shipper) {
     say(`dap track: another dap process is shipping ${file}; this run is journaled and shipped by it or by \`dap sync\``);

@@ -2,10 +2,9 @@
 // Every value a shipper needs is in the line itself, so a journal shipped later, from another
 // machine, to another server, produces the same run.
 
-/** MLflow's wire form for doubles: NaN and ±Inf travel as strings (as the Python client sends them). */
-export type MetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
+import type { MetricValue, RunStatus } from '../core/mlflow/values.js';
 
-export interface MetricPoint {
+export interface JournalPoint {
   /** key */
   k: string;
   /** value */
@@ -15,8 +14,6 @@ export interface MetricPoint {
   /** timestamp in ms, fixed at journal time so a re-sent point is an exact duplicate */
   ts: number;
 }
-
-export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 /** Which run this is: shared by the journal's open event and the job context it comes from. */
 export interface RunIdentity {
@@ -48,7 +45,7 @@ export interface OpenEvent extends RunIdentity {
 
 export interface ParamsEvent { t: 'params'; params: Record<string, string> }
 export interface TagsEvent { t: 'tags'; tags: Record<string, string> }
-export interface MetricsEvent { t: 'metrics'; points: MetricPoint[] }
+export interface MetricsEvent { t: 'metrics'; points: JournalPoint[] }
 export interface ArtifactEvent {
   t: 'artifact';
   /** path relative to the workdir (or absolute when outside it) */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JournalEvent, MetricPoint, RunStatus } from './events.js';
+import type { JournalEvent, JournalPoint } from './events.js';
+import type { RunStatus } from '../core/mlflow/values.js';
 import { JournalWriter, journalFileName, metricsEvents, readWholeJournal } from './journal.js';
 import { findJournals } from './journal-finder.js';
 import { realPathInside } from './job-tree.js';
@@ -77,7 +78,7 @@ function writeJournal(dir: string, identity: string, run: string, info: PlannedR
   base: number, opts: ForeignImportOptions): string {
   let tick = base;
   const collector = new MetricCollector(new WarningCounter(opts.say), () => tick++);
-  const points: MetricPoint[] = [];
+  const points: JournalPoint[] = [];
   if (files.metrics) {
     const lines = fs.readFileSync(files.metrics, 'utf8').split('\n');
     lines.forEach((l, i) => points.push(...collector.fromJsonLine(l, `${files.metrics}:${i + 1}`)));

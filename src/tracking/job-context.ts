@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readSpecFile, readSpecFiles } from './spec-files.js';
 import { finishTags, jobTags, originTags, sanitizeIdentity } from './lineage.js';
 import { DapError, UsageError } from '../errors.js';
-import { MAX_PARAM_VALUE_LENGTH } from './metric-rules.js';
+import { MAX_PARAM_VALUE_LENGTH } from '../core/mlflow/limits.js';
 import { keyProblem } from '../adapters/mlflow/index.js';
 import type { RunIdentity } from './events.js';
 

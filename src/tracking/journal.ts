@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../core/hash.js';
-import type { JournalEvent, MetricPoint } from './events.js';
+import type { JournalEvent, JournalPoint } from './events.js';
 
 // A journal is one append-only JSON-lines file per run identity. Writes go out in batches, each
 // followed by fsync, so an acknowledged append survives a crash of the job or the machine.
@@ -12,7 +12,7 @@ export const JOURNAL_SUFFIX = '.jsonl';
 export const POINTS_PER_EVENT = 5000;
 
 /** `points` as metrics events of at most POINTS_PER_EVENT points each. */
-export function metricsEvents(points: readonly MetricPoint[]): JournalEvent[] {
+export function metricsEvents(points: readonly JournalPoint[]): JournalEvent[] {
   const out: JournalEvent[] = [];
   for (let i = 0; i < points.length; i += POINTS_PER_EVENT) out.push({ t: 'metrics', points: points.slice(i, i + POINTS_PER_EVENT) });
   return out;

@@ -1,4 +1,4 @@
-import { MAX_TAG_VALUE_LENGTH } from '../core/spec/mlflow-limits.js';
+import { MAX_TAG_VALUE_LENGTH } from '../core/mlflow/limits.js';
 
 // Lineage tags from the CI environment, one builder for every run dap records: runs tracked by
 // `dap track` and bare runs of foreign images imported by `dap sync` get the same tags from the

@@ -1,5 +1,6 @@
-import type { MetricPoint } from './events.js';
-import { int64Problem, toMetricValue } from './metric-rules.js';
+import type { JournalPoint } from './events.js';
+import { int64Problem } from '../core/mlflow/limits.js';
+import { toMetricValue } from '../core/mlflow/values.js';
 import { keyProblem } from '../adapters/mlflow/index.js';
 
 // Turns what a training process writes into journal points. Bad input never throws: it is
@@ -44,7 +45,7 @@ export class MetricCollector {
   constructor(readonly warnings: WarningCounter, private readonly now: () => number = Date.now) {}
 
   /** One line of a metrics JSONL stream: `{"key","value","step"?,"timestamp"?}` or `{"step"?, name: value, ...}`. */
-  fromJsonLine(line: string, where: string): MetricPoint[] {
+  fromJsonLine(line: string, where: string): JournalPoint[] {
     const text = line.trim();
     if (!text) return [];
     const obj = parseJsonLenient(text);
@@ -72,7 +73,7 @@ export class MetricCollector {
       const p = this.point(rec.key, rec.value, step, ts, where);
       return p ? [p] : [];
     }
-    const out: MetricPoint[] = [];
+    const out: JournalPoint[] = [];
     for (const [k, v] of Object.entries(rec)) {
       if (DICT_META.has(k)) continue;
       const p = this.point(k, v, step, ts, where);
@@ -100,7 +101,7 @@ export class MetricCollector {
    * into one row. A point MLflow would refuse (key, value, step or timestamp) is reported and dropped
    * and leaves the key's state as it was.
    */
-  point(key: string, raw: unknown, step: number | undefined, ts: number | undefined, where: string): MetricPoint | undefined {
+  point(key: string, raw: unknown, step: number | undefined, ts: number | undefined, where: string): JournalPoint | undefined {
     const problem = keyProblem(key);
     if (problem) {
       this.warnings.warn('key', `${where}: metric key ${JSON.stringify(clip(key))} rejected: ${problem}`);

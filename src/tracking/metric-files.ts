@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import type { MetricPoint } from './events.js';
+import type { JournalPoint } from './events.js';
 import type { MetricCollector } from './metric-collector.js';
-import { parseNumericText } from './metric-rules.js';
+import { parseNumericText } from '../core/mlflow/values.js';
 
 // End-of-run metric files a spec declares (metrics.files): metrics.json, *.csv, *.jsonl.
 
 /** Reads one declared file; a missing file is reported by the caller, not here. */
-export function readMetricFile(file: string, collector: MetricCollector): MetricPoint[] {
+export function readMetricFile(file: string, collector: MetricCollector): JournalPoint[] {
   const text = fs.readFileSync(file, 'utf8');
   if (/\.csv$/i.test(file)) return fromCsv(text, file, collector);
   if (/\.jsonl$|\.ndjson$/i.test(file)) {
@@ -19,7 +19,7 @@ export function readMetricFile(file: string, collector: MetricCollector): Metric
  * `{key: value}` or `{key: [v0, v1, …]}` (steps 0…n-1). A single value is the final value of the key:
  * at the step of its last streamed point (so it is MLflow's latest value), step 0 when never streamed.
  */
-function fromJson(text: string, file: string, collector: MetricCollector): MetricPoint[] {
+function fromJson(text: string, file: string, collector: MetricCollector): JournalPoint[] {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -31,7 +31,7 @@ function fromJson(text: string, file: string, collector: MetricCollector): Metri
     collector.warnings.warn('malformed', `${file}: expected an object {metric: value} or {metric: [values]}`);
     return [];
   }
-  const out: MetricPoint[] = [];
+  const out: JournalPoint[] = [];
   for (const [key, val] of Object.entries(obj as Record<string, unknown>)) {
     const values = Array.isArray(val) ? val : [val];
     // a final value that repeats the key's last streamed point adds nothing
@@ -47,13 +47,13 @@ function fromJson(text: string, file: string, collector: MetricCollector): Metri
 const STEP_COLUMNS = ['step', 'epoch', 'iteration', 'iter'];
 
 /** A header row, then one row per step; a step/epoch column is the step, otherwise the row number. */
-function fromCsv(text: string, file: string, collector: MetricCollector): MetricPoint[] {
+function fromCsv(text: string, file: string, collector: MetricCollector): JournalPoint[] {
   const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '').map(splitCsvLine);
   const header = rows.shift();
   if (!header) return [];
   const stepCol = header.findIndex((h) => STEP_COLUMNS.includes(h.trim().toLowerCase()));
   const tsCol = header.findIndex((h) => h.trim().toLowerCase() === 'timestamp');
-  const out: MetricPoint[] = [];
+  const out: JournalPoint[] = [];
   rows.forEach((row, r) => {
     const where = `${file}:${r + 2}`;
     if (row.length !== header.length) {

@@ -1,6 +1,6 @@
 import { readSpecFiles } from './spec-files.js';
-import { createMlflowClient, metricNumber, type Run } from '../adapters/mlflow/index.js';
-import type { RunStatus } from './events.js';
+import { createMlflowClient, type Run } from '../adapters/mlflow/index.js';
+import { metricNumber, type RunStatus } from '../core/mlflow/values.js';
 import { goalFor, type MetricSummary, type RunSummary } from './run-summary.js';
 
 // `dap runs --mlflow`: the same rows as from journals, read from the tracking server instead.

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import type { RunStatus } from './events.js';
 import { readWholeJournal } from './journal.js';
 import { readCursor } from './cursor.js';
-import { metricNumber } from '../adapters/mlflow/index.js';
+import { metricNumber, type RunStatus } from '../core/mlflow/values.js';
 
 // What `dap runs` shows: a journal folded into one row, with no server involved.
 

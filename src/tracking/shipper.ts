@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ArtifactEvent, JournalEvent, MetricPoint, OpenEvent } from './events.js';
+import type { ArtifactEvent, JournalEvent, JournalPoint, OpenEvent } from './events.js';
 import { lineNumberAt, readJournal } from './journal.js';
 import { describePoint, keyValueProblem, pointProblem } from './journal-checks.js';
 import { journalTree } from './job-tree.js';
@@ -112,7 +112,7 @@ export class JournalShipper {
         break;
       }
       if (read.badLines) this.opts.warn?.(`${this.file}: skipped ${read.badLines} corrupt journal line(s)`);
-      let metrics: MetricPoint[] = [];
+      let metrics: JournalPoint[] = [];
       let params: Record<string, string> = {};
       let tags: Record<string, string> = {};
       let pendingEnd = this.target.offset;
@@ -125,7 +125,7 @@ export class JournalShipper {
         }
         if (metrics.length) {
           // chunks in parallel: order does not matter to MLflow (points carry step and timestamp)
-          const chunks: MetricPoint[][] = [];
+          const chunks: JournalPoint[][] = [];
           for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
           await mapLimited(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
             // awaited first: `counts.metrics += await …` would read the count before the await and
@@ -323,8 +323,8 @@ function batchSize(b: Batch): number {
 }
 
 function splitBatch(b: Batch): [Batch, Batch] {
-  const items: Array<['m', MetricPoint] | ['p' | 't', [string, string]]> = [
-    ...b.metrics.map((m) => ['m', m] as ['m', MetricPoint]),
+  const items: Array<['m', JournalPoint] | ['p' | 't', [string, string]]> = [
+    ...b.metrics.map((m) => ['m', m] as ['m', JournalPoint]),
     ...Object.entries(b.params).map((e) => ['p', e] as ['p', [string, string]]),
     ...Object.entries(b.tags).map((e) => ['t', e] as ['t', [string, string]]),
   ];

@@ -1,4 +1,5 @@
-import type { MetricPoint, OpenEvent, RunStatus } from './events.js';
+import type { JournalPoint, OpenEvent } from './events.js';
+import type { RunStatus } from '../core/mlflow/values.js';
 import { DapError, ExitCode } from '../errors.js';
 
 // Where journals are shipped to. One interface, so the shipper does not know MLflow, and tests
@@ -11,7 +12,7 @@ export interface RunRef {
 }
 
 export interface Batch {
-  metrics: MetricPoint[];
+  metrics: JournalPoint[];
   params: Record<string, string>;
   tags: Record<string, string>;
 }

@@ -1,8 +1,7 @@
 // One MLflow parent run per halving sweep, found by its dap.identity like every dap run, so the
 // open job, each select job and the close job (and their retries) all land on the same run.
 
-import { MlflowSink } from './mlflow-sink.js';
-import { createSharedMlflowApi } from './mlflow-shared-api.js';
+import { mlflowSink, type MlflowSink } from './mlflow-sink.js';
 import type { RunRef } from './sink.js';
 
 export interface SweepParent {
@@ -23,7 +22,7 @@ export async function openSweepParent(opts: {
   settings: Record<string, string>;
   tags?: Record<string, string>;
 }): Promise<SweepParent> {
-  const sink = new MlflowSink(createSharedMlflowApi({ trackingUri: opts.trackingUri, env: opts.env }));
+  const sink = mlflowSink(opts.trackingUri, { env: opts.env });
   const identity = sweepIdentity(opts.experiment, opts.sweepPipelineId);
   const ref = await sink.resolveRun({
     t: 'open', v: 1, identity, experiment: opts.trackingExperiment, spec: opts.experiment,

@@ -2,8 +2,8 @@
 // when MLflow cannot be reached, from the runs' journals (local, or fetched from GitLab).
 // Both are untrusted: tags must parse, metric values must be numbers, or the run counts as unknown.
 
-import { createMlflowClient, metricNumber } from '../adapters/mlflow/index.js';
-import type { MetricValue } from './events.js';
+import { createMlflowClient } from '../adapters/mlflow/index.js';
+import { metricNumber, type MetricValue } from '../core/mlflow/values.js';
 import { findJournals } from './journal-finder.js';
 import { readWholeJournal } from './journal.js';
 

@@ -42,9 +42,11 @@ describe('planLogBatch', () => {
     expect(planLogBatch('r', { params: { a: '1' } })).toEqual(['{"run_id":"r","metrics":[],"params":[{"key":"a","value":"1"}],"tags":[]}']);
   });
 
-  it('encodes NaN and ±Infinity as MLflow JSON strings and defaults step to 0', () => {
-    const [body] = planLogBatch('r', { metrics: [NaN, Infinity, -Infinity].map((value) => ({ key: 'm', value, timestamp: 1 })) });
-    expect(JSON.parse(body!).metrics.map((m: { value: unknown; step: number }) => [m.value, m.step])).toEqual([['NaN', 0], ['Infinity', 0], ['-Infinity', 0]]);
+  it('encodes NaN as MLflow\'s JSON string and ±Infinity as the ±max double the server stores; step defaults to 0', () => {
+    const values = [NaN, Infinity, -Infinity, 'NaN', 'Infinity', '-Infinity'] as const;
+    const [body] = planLogBatch('r', { metrics: values.map((value) => ({ key: 'm', value, timestamp: 1 })) });
+    const max = Number.MAX_VALUE;
+    expect(JSON.parse(body!).metrics.map((m: { value: unknown; step: number }) => [m.value, m.step])).toEqual([['NaN', 0], [max, 0], [-max, 0], ['NaN', 0], [max, 0], [-max, 0]]);
   });
 
   it('respects the total of 1000 items when params and tags share a body with metrics', () => {

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelayMs, defaultRetryPolicy, HttpTransport, parseRetryAfter, retryPolicyFromEnv } from '../../src/adapters/http/index.js';
-import { createMlflowClient, MetricPoint } from '../../src/adapters/mlflow/index.js';
+import { createMlflowClient, MetricPoint, MlflowError } from '../../src/adapters/mlflow/index.js';
 import { UnavailableError, UsageError } from '../../src/errors.js';
 import { closedPort, Fault, startFaultProxy } from './support/fault-proxy.js';
 import { pyRunView, requireMlflow, trackingUri, uniqueName } from './support/services.js';
@@ -203,12 +203,15 @@ describe('against the real server through a fault-injecting proxy', () => {
     }
   });
 
-  it('gives up within the budget on a server that only answers 503, as an MlflowError with the status', async () => {
+  it('gives up within the budget on a server that only answers 503: unavailable (exit 3), the MlflowError with the status as cause', async () => {
     const proxy = await startFaultProxy(trackingUri, () => ({ kind: 'status', status: 503 }));
     try {
       const c = createMlflowClient({ trackingUri: proxy.url, env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '3' }, retry: { backoffFactor: 0.01, backoffJitter: 0 } });
-      const err = await c.experiments.getByName('x').catch((e: unknown) => e);
-      expect((err as { status?: number }).status).toBe(503);
+      const err = (await c.experiments.getByName('x').catch((e: unknown) => e)) as UnavailableError;
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toMatch(/is unavailable \(HTTP 503 after retries/);
+      expect((err.cause as MlflowError).status).toBe(503);
       expect(proxy.seen).toHaveLength(4);
     } finally {
       await proxy.close();

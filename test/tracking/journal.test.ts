@@ -8,7 +8,8 @@ import { readCursor, writeCursor } from '../../src/tracking/cursor.js';
 import { isStale, lockPath, tryLock } from '../../src/tracking/lock.js';
 import { JournalShipper } from '../../src/tracking/shipper.js';
 import type { Batch, RunRef, TrackingSink } from '../../src/tracking/sink.js';
-import type { OpenEvent, RunStatus } from '../../src/tracking/events.js';
+import type { OpenEvent } from '../../src/tracking/events.js';
+import type { RunStatus } from '../../src/core/mlflow/values.js';
 import { tmpDir } from './helpers.js';
 
 const open = (identity: string, workdir: string): OpenEvent => ({ t: 'open', v: 1, identity, experiment: 'e', runName: 'r', time: 1, workdir });

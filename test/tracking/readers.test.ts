@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MetricCollector, WarningCounter } from '../../src/tracking/metric-collector.js';
 import { readMetricFile } from '../../src/tracking/metric-files.js';
-import { toMetricValue } from '../../src/tracking/metric-rules.js';
+import { toMetricValue } from '../../src/core/mlflow/values.js';
 import { keyProblem } from '../../src/adapters/mlflow/index.js';
 import { FileTail } from '../../src/tracking/metrics-tail.js';
 import { expandArtifacts } from '../../src/tracking/artifact-paths.js';

@@ -1,3 +1,4 @@
+import { htmlErrorMessage } from '../http/html-answer.js';
 import { httpStatusOf } from '../http/status-of.js';
 import { Gitlab } from '@gitbeaker/rest';
 import { DapError, UnavailableError, UsageError } from '../../errors.js';
@@ -25,10 +26,14 @@ export function gitlabFromEnv(env: NodeJS.ProcessEnv, project?: string): GitlabC
   return { api, host, project: proj };
 }
 
+export const GITLAB_URL_HINT = 'use the GitLab base URL (e.g. https://gitlab.example.com), not a page or a proxy login';
+
 /** gitbeaker's errors as one line that says what to check; never the token. */
 export function gitlabError(e: unknown, host: string, what: string): Error {
   const err = e as { message?: string; cause?: { code?: string }; name?: string };
   const status = httpStatusOf(e);
+  const page = htmlErrorMessage(e, 'GitLab', what, host);
+  if (page) return new UnavailableError(page, GITLAB_URL_HINT);
   if (status === 401 || status === 403) {
     return new UnavailableError(`GitLab at ${host} refused the token while ${what} (HTTP ${status})`, 'check GITLAB_TOKEN (needs read_api) or CI_JOB_TOKEN, and that it can see the project');
   }

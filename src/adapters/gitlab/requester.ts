@@ -1,10 +1,12 @@
 import { createRequesterFn, GitbeakerRequestError, getMatchingRateLimiter } from '@gitbeaker/requester-utils';
 import type { RequestHandlerFn } from '@gitbeaker/requester-utils';
-import { parseRetryAfter } from '../http/retry-policy.js';
+import { backoffDelayMs, NOT_ACTED_ON_STATUSES, parseRetryAfter, type Backoff } from '../http/retry-policy.js';
 
 // gitbeaker's request handler with one change: on 429 (and 502/503) it waits as long as GitLab's
 // Retry-After says, up to a bound, instead of gitbeaker's fixed sub-second backoff that gives up
-// before a rate limit window ends. Bodies are read the way @gitbeaker/rest reads them.
+// before a rate limit window ends. Statuses, Retry-After and backoff are the transport's
+// (retry-policy.ts); only the statuses that say nothing was done are retried, as this handler
+// also sends creates. Bodies are read the way @gitbeaker/rest reads them.
 
 export interface RetryAfterOptions {
   /** attempts after the first */
@@ -12,11 +14,13 @@ export interface RetryAfterOptions {
   /** longest single wait; a longer Retry-After fails at once with the 429 */
   maxWaitMs?: number;
   /** told before each wait (progress, tests) */
-  onWait?: (status: number, waitMs: number, endpoint: string) => void;
+  /** `told`: the wait is the server's Retry-After, not dap's own backoff */
+  onWait?: (status: number, waitMs: number, endpoint: string, told: boolean) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
-const RETRY_STATUSES = new Set([429, 502, 503]);
+/** 1 s, 2 s, 4 s … without jitter when GitLab sends no Retry-After */
+const BACKOFF: Backoff = { backoffFactor: 1, backoffJitter: 0 };
 
 export function retryAfterRequester(opts: RetryAfterOptions = {}) {
   const maxRetries = opts.maxRetries ?? 4;
@@ -38,8 +42,9 @@ export function retryAfterRequester(opts: RetryAfterOptions = {}) {
         const body = asStream ? response.body : response.status === 204 ? null : await readBody(response);
         return { body, headers, status: response.status } as never;
       }
-      const wait = parseRetryAfter(response.headers.get('retry-after')) ?? 1000 * 2 ** attempt;
-      if (!RETRY_STATUSES.has(response.status) || attempt >= maxRetries || wait > maxWaitMs) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      const wait = backoffDelayMs(BACKOFF, attempt + 1, retryAfterMs);
+      if (!NOT_ACTED_ON_STATUSES.has(response.status) || attempt >= maxRetries || (retryAfterMs ?? wait) > maxWaitMs) {
         const text = await response.text();
         let description = text;
         if (response.headers.get('content-type')?.includes('application/json')) {
@@ -52,7 +57,7 @@ export function retryAfterRequester(opts: RetryAfterOptions = {}) {
         throw new GitbeakerRequestError(description, { cause: { description, request, response } });
       }
       await response.arrayBuffer().catch(() => undefined);
-      opts.onWait?.(response.status, wait, endpoint);
+      opts.onWait?.(response.status, wait, endpoint, retryAfterMs !== undefined);
       await sleep(wait);
     }
   };

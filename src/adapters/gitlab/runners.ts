@@ -1,8 +1,10 @@
-import { httpStatusOf } from '../http/status-of.js';
+import { htmlErrorMessage } from '../http/html-answer.js';
+import { answerHeaderOf, httpStatusOf } from '../http/status-of.js';
 import { Gitlab } from '@gitbeaker/rest';
 import { DapError, UnavailableError, UsageError } from '../../errors.js';
 import type { GitlabRunner } from '../../core/runners/reconcile.js';
 import type { RunnerHost } from '../../core/runners/inventory.js';
+import { GITLAB_URL_HINT } from './client.js';
 import { retryAfterRequester } from './requester.js';
 import type { RetryAfterOptions } from './requester.js';
 
@@ -121,17 +123,18 @@ export class GitlabRunners {
   /** One line that names the cause and what to check; never a token. */
   error(e: unknown, what: string): DapError {
     const status = httpStatusOf(e);
-    const response = (e as { cause?: { response?: Response } }).cause?.response;
     const body = ((e as Error).message ?? '').slice(0, 200);
+    if (status === 429) {
+      const after = answerHeaderOf(e, 'retry-after');
+      return new UnavailableError(`GitLab at ${this.url} is rate limiting requests (HTTP 429${after ? `, Retry-After ${after} s` : ''}) while ${what}`, 'wait and run the command again, or lower --parallel');
+    }
+    const page = htmlErrorMessage(e, 'GitLab', what, this.url);
+    if (page) return new UnavailableError(page, GITLAB_URL_HINT);
     if (status === 401) return new UnavailableError(`GitLab at ${this.url} refused the token while ${what} (HTTP 401)`, 'check GITLAB_TOKEN: it is wrong, expired or revoked');
     if (status === 403) {
       const scope = /insufficient_scope/.test(body) || /scope/.test(body);
       return new UnavailableError(`GitLab at ${this.url} refused ${what} (HTTP 403${scope ? ': the token lacks the needed scope' : ''})`,
         scope ? 'use a personal access token with the create_runner scope (manage_runner to delete, read_api to list)' : 'the token\'s user needs the right role (Maintainer of the project/group, or administrator for instance runners)');
-    }
-    if (status === 429) {
-      const after = response?.headers.get('retry-after');
-      return new UnavailableError(`GitLab at ${this.url} is rate limiting requests (HTTP 429${after ? `, Retry-After ${after} s` : ''}) while ${what}`, 'wait and run the command again, or lower --parallel');
     }
     if (status === 404) return new DapError(`GitLab at ${this.url}: not found while ${what}`, { hint: 'check project_id / group_id in the inventory' });
     if (status) return new UnavailableError(`GitLab at ${this.url} answered HTTP ${status} while ${what}${body ? `: ${body}` : ''}`);

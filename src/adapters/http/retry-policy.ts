@@ -19,6 +19,11 @@ export interface RetryPolicy {
 }
 
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * The transient statuses that also say the request was not acted on (rate limited, no upstream,
+ * unavailable): retried even for a create, where a 500 or 504 might have created the thing already.
+ */
+export const NOT_ACTED_ON_STATUSES: ReadonlySet<number> = new Set([429, 502, 503]);
 const MAX_BACKOFF_SECONDS = 120;
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -62,8 +67,11 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** The two knobs of the backoff, in seconds; callers without MLflow's variables pass their own. */
+export type Backoff = Pick<RetryPolicy, 'backoffFactor' | 'backoffJitter'>;
+
 /** Delay before retry number `retry` (1-based); a server's Retry-After wins over the computed backoff. */
-export function backoffDelayMs(policy: RetryPolicy, retry: number, retryAfterMs?: number, random = Math.random): number {
+export function backoffDelayMs(policy: Backoff, retry: number, retryAfterMs?: number, random = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_BACKOFF_SECONDS * 1000);
   // urllib3 waits nothing before the first retry only when factor is 0; otherwise factor * 2^(n-1).
   const base = policy.backoffFactor * 2 ** (retry - 1);

@@ -1,21 +1,22 @@
-import pRetry from 'p-retry';
-import { TRANSIENT_STATUSES } from './retry-policy.js';
-import { httpStatusOf } from './status-of.js';
+import { backoffDelayMs, parseRetryAfter, TRANSIENT_STATUSES, type Backoff } from './retry-policy.js';
+import { answerHeaderOf, httpStatusOf } from './status-of.js';
 
 export { httpStatusOf };
 
 // Bounded retries for calls made through a vendor client (gitbeaker, octokit) that does not retry
-// 5xx itself: the same transient statuses as our own transport, a few attempts, short backoff.
-// Wrap a whole idempotent step (find-or-create), never a bare create.
+// 5xx itself: the transport's transient statuses, Retry-After and backoff (retry-policy.ts), with
+// fewer attempts and a shorter first wait. Wrap a whole idempotent step (find-or-create), never a
+// bare create.
 
 export interface TransientRetry {
   /** retries after the first attempt */
   retries: number;
-  /** ms before the first retry; doubles each time */
+  /** ms before the first retry; doubles each time, plus a random jitter of up to this many ms */
   minTimeoutMs: number;
   onRetry?: (e: { attempt: number; retriesLeft: number; status?: number; message: string }) => void;
+  /** injected by tests */
+  sleep?: (ms: number) => Promise<void>;
 }
-
 
 /** No status at all is a connection failure (refused, reset, DNS): worth another try too. */
 export function isTransient(e: unknown): boolean {
@@ -25,17 +26,21 @@ export function isTransient(e: unknown): boolean {
   return name !== 'GitbeakerRetryError' && (e instanceof TypeError || /fetch failed|ECONN|ETIMEDOUT|socket/i.test(String((e as Error)?.message)));
 }
 
-export function retryTransient<T>(fn: () => Promise<T>, opts: TransientRetry): Promise<T> {
-  return pRetry(fn, {
-    retries: opts.retries,
-    minTimeout: opts.minTimeoutMs,
-    factor: 2,
-    randomize: true,
-    shouldRetry: (e) => isTransient(e),
-    onFailedAttempt: (e) => {
-      if (isTransient(e) && e.retriesLeft > 0) opts.onRetry?.({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, status: httpStatusOf(e), message: e.message });
-    },
-  });
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function retryTransient<T>(fn: () => Promise<T>, opts: TransientRetry): Promise<T> {
+  const seconds = opts.minTimeoutMs / 1000;
+  const backoff: Backoff = { backoffFactor: seconds, backoffJitter: seconds };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt > opts.retries || !isTransient(e)) throw e;
+      const delayMs = backoffDelayMs(backoff, attempt, parseRetryAfter(answerHeaderOf(e, 'retry-after')));
+      opts.onRetry?.({ attempt, retriesLeft: opts.retries - attempt + 1, status: httpStatusOf(e), message: (e as Error)?.message ?? String(e) });
+      await (opts.sleep ?? defaultSleep)(delayMs);
+    }
+  }
 }
 
 /** DAP_PUBLISH_RETRIES (default 4) and DAP_PUBLISH_BACKOFF_MS (default 1000). */

@@ -1,24 +1,22 @@
 // The JSON request helper the resources share: one typed call per REST endpoint, MLflow's error
-// body mapped to MlflowError, connection failures and 401/403 to UnavailableError (exit code 3).
+// body mapped to MlflowError; connection failures, 401/403 and a status still transient after the
+// retries to UnavailableError (exit code 3: the server, not the request, is the problem).
 
 import { UnavailableError } from '../../errors.js';
-import { HttpConnectionError, HttpRequest, HttpTransport, redactUrl } from '../http/index.js';
-import { hostRefused, htmlAnswer, isHostRefusal, looksLikeHtml, mlflowErrorFrom, refused, unreachable } from './errors.js';
+import { HttpConnectionError, HttpRequest, HttpTransport, TRANSIENT_STATUSES, looksLikeHtml, redactUrl, urlForMessage } from '../http/index.js';
+import { hostRefused, htmlAnswer, isHostRefusal, mlflowErrorFrom, refused, unavailable, unreachable } from './errors.js';
+import type { SilenceBreaker } from './silence.js';
 
 export const API = '/api/2.0/mlflow';
 export const ARTIFACTS_API = '/api/2.0/mlflow-artifacts';
 
-export class MlflowApi {
+export class MlflowHttp {
   readonly transport: HttpTransport;
   readonly trackingUri: string;
 
-  /** aborts every request of this client at once (a server found silent: see mlflow-shared-api) */
-  private readonly signal: AbortSignal | undefined;
-
-  constructor(transport: HttpTransport, signal?: AbortSignal) {
+  constructor(transport: HttpTransport, private readonly breaker?: SilenceBreaker) {
     this.transport = transport;
     this.trackingUri = redactUrl(transport.baseUrl).replace(/\/+$/, '');
-    this.signal = signal;
   }
 
   /**
@@ -28,11 +26,14 @@ export class MlflowApi {
    */
   async send(req: HttpRequest, what: string): Promise<Response> {
     let res: Response;
-    const signal = this.signal && req.signal ? AbortSignal.any([this.signal, req.signal]) : (this.signal ?? req.signal);
+    const silenced = this.breaker?.signal;
+    const signal = silenced && req.signal ? AbortSignal.any([silenced, req.signal]) : (silenced ?? req.signal);
     try {
-      if (this.signal?.aborted) throw this.signal.reason;
+      if (silenced?.aborted) throw silenced.reason;
       res = await this.transport.request({ buffer: true, ...req, signal });
     } catch (err) {
+      if (err instanceof HttpConnectionError && err.code === 'ETIMEDOUT') this.breaker?.timedOut(err);
+      if (silenced?.aborted) throw silenced.reason;
       if (err instanceof HttpConnectionError) throw unreachable(this.trackingUri, err.message, err);
       throw err;
     }
@@ -41,13 +42,16 @@ export class MlflowApi {
     if (isHostRefusal(res.status, text)) throw hostRefused(this.trackingUri, res.status, text);
     if ((res.status === 401 || res.status === 403) && req.auth !== false && !looksLikeHtml(text, res.headers.get('content-type'))) throw refused(this.trackingUri, res.status);
     if (looksLikeHtml(text, res.headers.get('content-type'))) throw htmlAnswer(this.where(req), res.status, text, what);
-    throw mlflowErrorFrom(res.status, text, what);
+    const error = mlflowErrorFrom(res.status, text, what);
+    // still transient after the transport's retries: a restarting server, a proxy in front of it, a
+    // database down behind it. Nothing is wrong with the request, so it is the server's problem.
+    if (TRANSIENT_STATUSES.has(res.status)) throw unavailable(this.trackingUri, error);
+    throw error;
   }
 
   /** The request's URL for messages: no credentials, no query. */
   private where(req: HttpRequest): string {
-    const u = new URL(redactUrl(this.transport.url(req.path)));
-    return `${u.origin}${u.pathname}`;
+    return urlForMessage(this.transport.url(req.path));
   }
 
   async get<T>(path: string, query: HttpRequest['query'], what: string): Promise<T> {

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { mapLimited } from '../../concurrency.js';
 import { encodePath } from '../http/index.js';
-import { ARTIFACTS_API, MlflowApi } from './api.js';
+import { ARTIFACTS_API, MlflowHttp } from './api.js';
 import { MlflowError } from './errors.js';
 
 export interface MultipartOptions {
@@ -38,7 +38,7 @@ interface CreateResponse { upload_id?: string; credentials: Credential[] }
 
 const UNSUPPORTED = 'Multipart upload is not supported';
 
-export async function multipartUpload(api: MlflowApi, root: string, dest: string, localPath: string, size: number, opts: MultipartOptions): Promise<boolean> {
+export async function multipartUpload(api: MlflowHttp, root: string, dest: string, localPath: string, size: number, opts: MultipartOptions): Promise<boolean> {
   const dir = path.posix.dirname(dest);
   const name = path.posix.basename(dest);
   const where = `${encodePath(root)}${dir === '.' ? '' : `/${encodePath(dir)}`}`;

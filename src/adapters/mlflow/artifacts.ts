@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodePath } from '../http/index.js';
-import { ARTIFACTS_API, MlflowApi } from './api.js';
+import { ARTIFACTS_API, MlflowHttp } from './api.js';
 import { multipartUpload, MultipartOptions, multipartFromEnv } from './artifact-multipart.js';
 import { DapError } from '../../errors.js';
 import { FileInfo } from './types.js';
@@ -45,7 +45,7 @@ export interface UploadOptions {
 export class Artifacts {
   private readonly roots = new Map<string, string>();
 
-  constructor(private readonly api: MlflowApi, private readonly runArtifactUri: (runId: string) => Promise<string>, private readonly env: NodeJS.ProcessEnv) {}
+  constructor(private readonly api: MlflowHttp, private readonly runArtifactUri: (runId: string) => Promise<string>, private readonly env: NodeJS.ProcessEnv) {}
 
   /** Proxy path of a run's artifact root, from a run id or an artifact URI. */
   async root(runIdOrUri: string): Promise<string> {

@@ -2,12 +2,13 @@
 // the way the MLflow Python client is (MLFLOW_TRACKING_URI, credentials, retry variables).
 
 import { DapError, UsageError } from '../../errors.js';
-import { CredentialsProvider, FetchLike, HttpTransport, RetryEvent, RetryPolicy, credentialsFromEnv, retryPolicyFromEnv } from '../http/index.js';
-import { MlflowApi } from './api.js';
+import { CredentialsProvider, FetchLike, HttpTransport, RetryEvent, RetryPolicy, credentialsFromEnv, redactUrl, retryPolicyFromEnv } from '../http/index.js';
+import { MlflowHttp } from './api.js';
 import { Artifacts } from './artifacts.js';
 import { Experiments } from './experiments.js';
 import { Metrics } from './metrics.js';
 import { ModelVersions } from './model-versions.js';
+import { SilenceBreaker } from './silence.js';
 import { RegisteredModels } from './registered-models.js';
 import { Runs } from './runs.js';
 
@@ -21,12 +22,12 @@ export interface MlflowClientOptions {
   /** overrides fields of the env-derived retry policy */
   retry?: Partial<RetryPolicy>;
   onRetry?: (e: RetryEvent) => void;
-  /** aborting it ends every request of the client at once, with the signal's reason */
-  signal?: AbortSignal;
 }
 
 export interface MlflowClient {
   readonly trackingUri: string;
+  /** the server has answered at least one request (it is there, perhaps slow) */
+  answered(): boolean;
   readonly experiments: Experiments;
   readonly runs: Runs;
   readonly metrics: Metrics;
@@ -59,15 +60,20 @@ export function createMlflowClient(opts: MlflowClientOptions = {}): MlflowClient
   url.username = '';
   url.password = '';
   const baseUrl = url.toString().replace(/\/+$/, '');
+  const retry = { ...retryPolicyFromEnv(env), ...opts.retry };
+  const breaker = new SilenceBreaker(redactUrl(baseUrl), retry.timeoutMs);
   const transport = new HttpTransport({
     baseUrl,
-    fetch: opts.fetch,
+    fetch: breaker.listen(opts.fetch ?? fetch),
     credentials,
-    retry: { ...retryPolicyFromEnv(env), ...opts.retry },
+    retry,
     userAgent: 'dap-mlflow-client',
-    onRetry: opts.onRetry,
+    onRetry: (e) => {
+      if (e.reason === 'ETIMEDOUT') breaker.timedOut();
+      opts.onRetry?.(e);
+    },
   });
-  const api = new MlflowApi(transport, opts.signal);
+  const api = new MlflowHttp(transport, breaker);
   const runs = new Runs(api);
   const artifactUriOf = async (runId: string) => {
     const uri = (await runs.get(runId)).info.artifact_uri;
@@ -76,6 +82,7 @@ export function createMlflowClient(opts: MlflowClientOptions = {}): MlflowClient
   };
   return {
     trackingUri: baseUrl,
+    answered: () => breaker.answered(),
     experiments: new Experiments(api),
     runs,
     metrics: new Metrics(api),

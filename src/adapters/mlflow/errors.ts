@@ -2,6 +2,7 @@
 // Python side), plus the mapping of "cannot talk to the server at all" to UnavailableError.
 
 import { DapError, UnavailableError } from '../../errors.js';
+import { htmlAnswerMessage } from '../http/html-answer.js';
 
 export class MlflowError extends DapError {
   /** MLflow's error code, e.g. RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE */
@@ -60,20 +61,10 @@ export function isHostRefusal(status: number, body: string): boolean {
   return status === 403 && /Invalid Host header/i.test(body);
 }
 
-export function looksLikeHtml(body: string, contentType?: string | null): boolean {
-  return /text\/html/i.test(contentType ?? '') || /^\s*<(!doctype|html|head|body|\?xml|title)/i.test(body);
-}
-
-/** An HTML page where MLflow's JSON was expected: say so, with the URL, the status and what it usually means. */
+/** An HTML page where MLflow's JSON was expected (the shared sentence), with MLflow's hint. */
 export function htmlAnswer(url: string, status: number, body: string, what: string): UnavailableError {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim().replace(/\s+/g, ' ').slice(0, 100);
-  const meaning =
-    status === 404 ? 'the path does not exist there: the tracking URI probably misses (or adds) a path prefix, or points at another web server' :
-    status === 401 || status === 403 ? 'a sign-in page of a proxy in front of MLflow: it needs credentials dap did not send' :
-    status >= 500 ? 'a proxy in front of MLflow could not reach it (MLflow down, restarting or overloaded)' :
-    'a login page or another web application, not the MLflow API';
   return new UnavailableError(
-    `${url} answered an HTML page (HTTP ${status}${title ? `, "${title}"` : ''}) instead of MLflow's JSON for ${what}: usually ${meaning}`,
+    htmlAnswerMessage({ vendor: 'MLflow', url, status, body, what }),
     'check that MLFLOW_TRACKING_URI is the MLflow server\'s own address (scheme, host, port, path prefix) and what answers there (`curl -i URL`)',
   );
 }
@@ -91,4 +82,13 @@ export function isNotFound(err: unknown): boolean {
 
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS';
+}
+
+/** A transient status (408, 429, 5xx) still answered after the retries. */
+export function unavailable(trackingUri: string, error: MlflowError): UnavailableError {
+  return new UnavailableError(
+    `MLflow at ${trackingUri} is unavailable (HTTP ${error.status} after retries: ${error.message})`,
+    'check that the tracking server and the database behind it are up, then try again',
+    error,
+  );
 }

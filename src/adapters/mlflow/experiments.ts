@@ -1,7 +1,7 @@
 // Experiments: get by name, create, get-or-create (safe against a concurrent creator).
 
 import { DapError } from '../../errors.js';
-import { MlflowApi } from './api.js';
+import { MlflowHttp } from './api.js';
 import { isAlreadyExists, isNotFound } from './errors.js';
 import { Experiment, ExperimentTag } from './types.js';
 
@@ -11,7 +11,7 @@ export interface CreateExperimentOptions {
 }
 
 export class Experiments {
-  constructor(private readonly api: MlflowApi) {}
+  constructor(private readonly api: MlflowHttp) {}
 
   async get(experimentId: string): Promise<Experiment> {
     const r = await this.api.get<{ experiment: Experiment }>('/experiments/get', { experiment_id: experimentId }, `get experiment ${experimentId}`);

@@ -2,7 +2,7 @@
 export { createMlflowClient } from './client.js';
 export type { MlflowClient, MlflowClientOptions } from './client.js';
 export { MlflowError, isNotFound, isAlreadyExists } from './errors.js';
-export { LIMITS, MlflowValidationError, keyProblem, metricValueProblem, checkMetric, checkParam, checkTag } from './validation.js';
+export { LIMITS, MlflowValidationError, keyProblem, paramProblem, tagProblem, metricProblem, checkMetric, checkParam, checkTag } from './validation.js';
 export { planLogBatch, encodeMetricValue } from './log-batch.js';
 export type { MetricPoint, LogBatchInput, LogBatchResult } from './log-batch.js';
 export type { CreateRunOptions, UpdateRunOptions, SearchRunsOptions, RunsPage } from './runs.js';
@@ -11,5 +11,4 @@ export type { UploadOptions } from './artifacts.js';
 export { proxyPathOf } from './artifacts.js';
 export type { CreateModelVersionOptions } from './model-versions.js';
 export type { CreateRegisteredModelOptions } from './registered-models.js';
-export { metricNumber } from './types.js';
 export type * from './types.js';

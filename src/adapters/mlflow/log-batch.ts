@@ -1,5 +1,5 @@
 // runs/log-batch with automatic chunking to the server's limits (validation.ts LIMITS) and
-// MLflow's JSON encoding of non-finite doubles ("NaN", "Infinity", "-Infinity").
+// MLflow's JSON encoding of non-finite doubles.
 //
 // Idempotency: the SQL store keys metric rows on (run, key, timestamp, step, value, is_nan) and
 // drops exact duplicates, both within a request and against stored rows. A retried or re-shipped
@@ -7,12 +7,14 @@
 // callers must stamp points once (when journaled), never at send time. Params are immutable
 // (same value again is accepted), tags are overwritten: both are safe to re-send.
 
-import { API, MlflowApi } from './api.js';
+import type { MetricValue } from '../../core/mlflow/values.js';
+import { API, MlflowHttp } from './api.js';
 import { LIMITS, checkMetric, checkParam, checkTag } from './validation.js';
 
 export interface MetricPoint {
   key: string;
-  value: number;
+  /** a JS number (NaN, ±Infinity included) or MLflow's wire string for NaN/±Infinity */
+  value: MetricValue;
   /** ms since epoch; part of the point's identity, so keep it stable across re-sends */
   timestamp: number;
   step?: number;
@@ -34,11 +36,18 @@ export interface LogBatchLimits {
   batchBytes: number;
 }
 
-export function encodeMetricValue(v: number): string {
-  if (Number.isNaN(v)) return '"NaN"';
-  if (v === Infinity) return '"Infinity"';
-  if (v === -Infinity) return '"-Infinity"';
-  return JSON.stringify(v);
+/**
+ * A value as MLflow stores it: NaN as "NaN"; ±Infinity as ±1.7976931348623157e308, because SQL has
+ * no infinities and the store writes that (sqlalchemy_store.py). Sent so, what dap sends is exactly
+ * what the server keeps and returns on every store and version, and a re-sent point is identical
+ * to the stored row.
+ */
+export function encodeMetricValue(v: MetricValue): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (Number.isNaN(n)) return '"NaN"';
+  if (n === Infinity) return JSON.stringify(Number.MAX_VALUE);
+  if (n === -Infinity) return JSON.stringify(-Number.MAX_VALUE);
+  return JSON.stringify(n);
 }
 
 function pairs(x: LogBatchInput['params']): Array<{ key: string; value: string }> {
@@ -84,7 +93,7 @@ export function planLogBatch(runId: string, input: LogBatchInput, limits: LogBat
   );
 }
 
-export async function logBatch(api: MlflowApi, runId: string, input: LogBatchInput): Promise<LogBatchResult> {
+export async function logBatch(api: MlflowHttp, runId: string, input: LogBatchInput): Promise<LogBatchResult> {
   const bodies = planLogBatch(runId, input);
   for (const body of bodies) {
     await api.send(

@@ -1,10 +1,10 @@
 // metrics/get-history: every point of one metric of one run, paged.
 
-import { MlflowApi } from './api.js';
+import { MlflowHttp } from './api.js';
 import { Metric } from './types.js';
 
 export class Metrics {
-  constructor(private readonly api: MlflowApi) {}
+  constructor(private readonly api: MlflowHttp) {}
 
   async history(runId: string, key: string, pageSize = 25_000): Promise<Metric[]> {
     const out: Metric[] = [];

@@ -1,6 +1,6 @@
 // Model registry: versions, including one created from a run's artifact path.
 
-import { MlflowApi } from './api.js';
+import { MlflowHttp } from './api.js';
 import { ModelVersion } from './types.js';
 
 export interface CreateModelVersionOptions {
@@ -14,7 +14,7 @@ export interface CreateModelVersionOptions {
 
 export class ModelVersions {
   /** resolves a run's artifact root URI (shared with Artifacts so runs are fetched once) */
-  constructor(private readonly api: MlflowApi, private readonly artifactUriOf: (runId: string) => Promise<string>) {}
+  constructor(private readonly api: MlflowHttp, private readonly artifactUriOf: (runId: string) => Promise<string>) {}
 
   async create(opts: CreateModelVersionOptions): Promise<ModelVersion> {
     const tags = Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value }));

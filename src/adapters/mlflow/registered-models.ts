@@ -1,6 +1,6 @@
 // Model registry: registered models.
 
-import { MlflowApi } from './api.js';
+import { MlflowHttp } from './api.js';
 import { isAlreadyExists, isNotFound } from './errors.js';
 import { RegisteredModel } from './types.js';
 
@@ -10,7 +10,7 @@ export interface CreateRegisteredModelOptions {
 }
 
 export class RegisteredModels {
-  constructor(private readonly api: MlflowApi) {}
+  constructor(private readonly api: MlflowHttp) {}
 
   async create(name: string, opts: CreateRegisteredModelOptions = {}): Promise<RegisteredModel> {
     const tags = Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value }));

@@ -1,9 +1,10 @@
 // Runs: create, get, update, search (with a page iterator), delete, set-tag, log-batch.
 
-import { MlflowApi } from './api.js';
+import { MlflowHttp } from './api.js';
 import { LogBatchInput, LogBatchResult, logBatch } from './log-batch.js';
 import { checkTag } from './validation.js';
-import { Run, RunInfo, RunStatus, ViewType } from './types.js';
+import type { RunStatus } from '../../core/mlflow/values.js';
+import { Run, RunInfo, ViewType } from './types.js';
 
 export interface CreateRunOptions {
   experimentId: string;
@@ -34,7 +35,7 @@ export interface SearchRunsOptions {
 export interface RunsPage { runs: Run[]; nextPageToken?: string }
 
 export class Runs {
-  constructor(private readonly api: MlflowApi) {}
+  constructor(private readonly api: MlflowHttp) {}
 
   async create(opts: CreateRunOptions): Promise<Run> {
     const tags = Object.entries(opts.tags ?? {}).map(([key, value]) => (checkTag(key, value), { key, value }));

@@ -2,6 +2,8 @@
 // mlflow/protos/service.proto). int64 fields arrive as strings or numbers depending on the
 // server version, so they are typed loosely and normalised where dap reads them.
 
+import type { MetricValue, RunStatus } from '../../core/mlflow/values.js';
+
 export type Int64 = number | string;
 
 export interface ExperimentTag { key: string; value: string }
@@ -16,8 +18,6 @@ export interface Experiment {
   tags?: ExperimentTag[];
 }
 
-export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
-
 export interface RunInfo {
   run_id: string;
   run_uuid?: string;
@@ -30,9 +30,6 @@ export interface RunInfo {
   artifact_uri?: string;
   lifecycle_stage?: 'active' | 'deleted';
 }
-
-/** A metric value as JSON: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON for doubles). */
-export type MetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
 
 export interface Metric { key: string; value: MetricValue; timestamp: Int64; step?: Int64 }
 export interface Param { key: string; value: string }
@@ -69,9 +66,4 @@ export interface ModelVersion {
   status?: ModelVersionStatus;
   run_link?: string;
   tags?: Array<{ key: string; value: string }>;
-}
-
-/** Converts a metric value from JSON back to a JS number (NaN and ±Infinity included). */
-export function metricNumber(v: MetricValue | string): number {
-  return typeof v === 'number' ? v : Number(v);
 }

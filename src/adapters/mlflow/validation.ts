@@ -2,7 +2,8 @@
 // user gets one clear message instead of a server 400 halfway through a batch.
 
 import path from 'node:path';
-import { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem } from '../../core/spec/mlflow-limits.js';
+import { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, int64Problem, paramValueProblem, tagValueProblem } from '../../core/mlflow/limits.js';
+import { metricValueProblem } from '../../core/mlflow/values.js';
 import { DapError } from '../../errors.js';
 
 export const LIMITS = {
@@ -50,41 +51,33 @@ export class MlflowValidationError extends DapError {
   }
 }
 
-function fail(what: string, key: unknown, problem: string): never {
-  throw new MlflowValidationError(`invalid ${what} ${JSON.stringify(key)}: ${problem}`);
+function refuse(kind: 'metric' | 'param' | 'tag', key: unknown, problem: string | undefined): void {
+  if (problem) throw new MlflowValidationError(`invalid ${kind}${keyProblem(key) ? ' key' : ''} ${JSON.stringify(key)}: ${problem}`);
 }
 
-export function checkKey(what: 'metric key' | 'param key' | 'tag key', key: unknown): void {
-  const p = keyProblem(key);
-  if (p) fail(what, key, p);
+/** Why MLflow would refuse this param, or undefined. */
+export function paramProblem(key: unknown, value: unknown): string | undefined {
+  return keyProblem(key) ?? (typeof value !== 'string' ? 'the value must be a string' : paramValueProblem(value));
+}
+
+/** Why MLflow would refuse this tag, or undefined. */
+export function tagProblem(key: unknown, value: unknown): string | undefined {
+  return keyProblem(key) ?? (typeof value !== 'string' ? 'the value must be a string' : tagValueProblem(value));
+}
+
+/** Why MLflow would refuse this metric point, or undefined. */
+export function metricProblem(key: unknown, value: unknown, timestamp: unknown, step: unknown): string | undefined {
+  return keyProblem(key) ?? metricValueProblem(value) ?? int64Problem('timestamp', timestamp) ?? int64Problem('step', step);
 }
 
 export function checkParam(key: string, value: unknown): void {
-  checkKey('param key', key);
-  if (typeof value !== 'string') fail('param', key, 'the value must be a string');
-  if (value.length > LIMITS.paramValueLength) {
-    fail('param', key, `the value has ${value.length} characters, MLflow allows at most ${LIMITS.paramValueLength}`);
-  }
+  refuse('param', key, paramProblem(key, value));
 }
 
 export function checkTag(key: string, value: unknown): void {
-  checkKey('tag key', key);
-  if (typeof value !== 'string') fail('tag', key, 'the value must be a string');
-  if (value.length > LIMITS.tagValueLength) {
-    fail('tag', key, `the value has ${value.length} characters, MLflow allows at most ${LIMITS.tagValueLength}`);
-  }
-}
-
-/** Why a metric value is unusable, or undefined. NaN and ±Infinity are valid, as in MLflow. */
-export function metricValueProblem(value: unknown): string | undefined {
-  if (typeof value !== 'number') return `the value must be a number (got ${typeof value})`;
-  return undefined;
+  refuse('tag', key, tagProblem(key, value));
 }
 
 export function checkMetric(key: string, value: unknown, timestamp: unknown, step: unknown): void {
-  checkKey('metric key', key);
-  const p = metricValueProblem(value);
-  if (p) fail('metric', key, p);
-  const bad = int64Problem('timestamp', timestamp) ?? int64Problem('step', step);
-  if (bad) fail('metric', key, bad);
+  refuse('metric', key, metricProblem(key, value, timestamp, step));
 }

@@ -28,6 +28,11 @@ export function sshFiles(env: NodeJS.ProcessEnv): SshFiles {
   };
 }
 
+/** `~` or `~/…` as the user's home (HOME, else the account's); other paths as they are. */
+export function expandHome(file: string, env: NodeJS.ProcessEnv): string {
+  return file.replace(/^~(?=$|\/)/, env.HOME || os.homedir());
+}
+
 export interface KeyPair { privateKeyFile: string; publicKey: string }
 
 /** The developer's key: --identity, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa (first with a .pub). */

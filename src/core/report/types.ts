@@ -1,16 +1,16 @@
 // The report's input: runs as plain data (from MLflow or from local journals), whatever their
 // source. Everything in here came from outside (tags, params, run names): treat it as untrusted text.
 
-export type Goal = 'minimize' | 'maximize';
+import type { RunStatus } from '../mlflow/values.js';
 
-export type ReportRunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type Goal = 'minimize' | 'maximize';
 
 export interface ReportRun {
   /** MLflow run id, or the journal identity for local runs */
   id: string;
   /** short display name (dap.run, else the run name) */
   name: string;
-  status: ReportRunStatus;
+  status: RunStatus;
   startTime: number;
   params: Record<string, string>;
   /** per metric key: [step, value] in step order (NaN kept as NaN) */

@@ -6,7 +6,7 @@ import { offsetInside, offsetOf, problemAt } from './document.js';
 import type { PathSegment, SpecDocument } from './document.js';
 import { findTemplates, paramEnvName, paramValueString } from './template.js';
 import { jobPathProblem } from './job-paths.js';
-import { paramValueProblem } from './mlflow-limits.js';
+import { paramValueProblem } from '../mlflow/limits.js';
 import { halvingProblems } from './halving-checks.js';
 import type { Distribution, Scalar } from './types.js';
 

@@ -1,8 +1,9 @@
 // GitLab checks: the API answers, the token is valid and has the scopes dap needs, the project
 // exists with CI enabled, and its container registry answers (/v2/ gives 200 or 401 when up).
 
-import { redactUrl } from '../../adapters/http/index.js';
+import { htmlAnswerMessage, looksLikeHtml, redactUrl } from '../../adapters/http/index.js';
 import { TLS_WARN_DAYS } from '../../core/doctor/model.js';
+import { GITLAB_URL_HINT } from '../../adapters/gitlab/client.js';
 import { API_SCOPES, gitlabApi, projectInfo, tokenInfo, type ProjectInfo } from '../probes/gitlab.js';
 import { fail, networkCode, pass, skip, warn, type Chain } from './runner.js';
 
@@ -23,13 +24,14 @@ export function gitlabChain(env: NodeJS.ProcessEnv, timeoutMs: number, projectOp
       check: 'gitlab.reachable', target,
       run: async (signal) => {
         let res: Response;
+        const url = `${host}/api/v4/metadata`;
         try {
-          res = await fetch(`${host}/api/v4/metadata`, { headers: token ? { 'PRIVATE-TOKEN': token } : {}, signal });
+          res = await fetch(url, { headers: token ? { 'PRIVATE-TOKEN': token } : {}, signal });
         } catch (e) {
           return fail(`cannot reach ${target} (${networkCode(e)})`, 'check the GitLab URL and the network; is GitLab up?');
         }
         const text = await res.text();
-        if (/text\/html/i.test(res.headers.get('content-type') ?? '')) return fail(`${target} answered an HTML page (HTTP ${res.status}), not GitLab's API`, 'use the GitLab base URL (https://gitlab.example.com)');
+        if (looksLikeHtml(text, res.headers.get('content-type'))) return fail(htmlAnswerMessage({ vendor: 'GitLab', url, status: res.status, body: text, what: 'metadata' }), GITLAB_URL_HINT);
         if (res.status >= 500) return fail(`GitLab answered HTTP ${res.status}`, 'GitLab is starting or broken: check `gitlab-ctl status` on the service host');
         const version = res.ok ? (JSON.parse(text) as { version?: string }).version : undefined;
         return pass(version ? `GitLab ${version}` : `answers (HTTP ${res.status})`);

@@ -4,7 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import { sshExec, type SshTarget } from '../../adapters/ssh/client.js';
-import { findKeyPair, readText, sshFiles } from '../../adapters/ssh/files.js';
+import { expandHome, findKeyPair, readText, sshFiles } from '../../adapters/ssh/files.js';
 import { knownHostKeys } from '../../core/env/known-hosts.js';
 import { clockSkewSeconds, fullest, parseDfUsage, parseEpoch } from '../../core/doctor/host-output.js';
 import { clockStatus, usageStatus, type CheckStatus } from '../../core/doctor/model.js';
@@ -25,7 +25,7 @@ async function sshTarget(h: InventoryHost, env: NodeJS.ProcessEnv, timeoutMs: nu
       hint: `verify and record it: ssh -p ${h.port} ${h.user}@${h.address} true`,
     });
   }
-  const identity = env.DAP_SSH_IDENTITY ?? h.identityFile?.replace(/^~(?=\/)/, env.HOME ?? '~');
+  const identity = env.DAP_SSH_IDENTITY ?? (h.identityFile && expandHome(h.identityFile, env));
   const key = await findKeyPair(files, identity);
   return { host: h.address, port: h.port, username: h.user, privateKey: await fs.readFile(key.privateKeyFile), pinned, readyTimeoutMs: timeoutMs };
 }

@@ -2,7 +2,8 @@
 // it can go wrong turned into one sentence and a hint (used by `dap login` and `dap doctor`).
 
 import { Gitlab } from '@gitbeaker/rest';
-import { gitlabError } from '../../adapters/gitlab/client.js';
+import { GITLAB_URL_HINT, gitlabError } from '../../adapters/gitlab/client.js';
+import { htmlAnswerMessage, looksLikeHtml } from '../../adapters/http/index.js';
 import { DapError } from '../../errors.js';
 
 export interface TokenInfo { name: string; scopes: string[]; expiresAt: string | null }
@@ -27,11 +28,14 @@ export function gitlabApi(host: string, token: string, timeoutMs: number) {
 type Api = ReturnType<typeof gitlabApi>;
 
 /** A body that is not GitLab's JSON (a login page, a proxy's error page) means the URL is wrong. */
-function json<T extends object>(body: unknown, host: string, what: string): T {
+async function json<T extends object>(answer: { data: unknown; status: number; headers: Record<string, string> }, host: string, path: string): Promise<T> {
+  const body = answer.data;
   if (typeof body === 'object' && body !== null && !(body instanceof Blob)) return body as T;
-  throw new ProbeError(`${host} answered ${what} with a page that is not GitLab's API (HTML or text)`, {
-    hint: 'use the GitLab base URL (e.g. https://gitlab.example.com), not a page or a proxy login',
-  });
+  const text = body instanceof Blob ? await body.text() : String(body ?? '');
+  if (looksLikeHtml(text, answer.headers['content-type'])) {
+    throw new ProbeError(htmlAnswerMessage({ vendor: 'GitLab', url: `${host}/api/v4/${path}`, status: answer.status, body: text, what: path }), { hint: GITLAB_URL_HINT });
+  }
+  throw new ProbeError(`${host} answered ${path} with a page that is not GitLab's API (HTTP ${answer.status}, not JSON)`, { hint: GITLAB_URL_HINT });
 }
 
 export function explain(e: unknown, host: string, what: string): DapError {
@@ -45,7 +49,7 @@ export function explain(e: unknown, host: string, what: string): DapError {
 
 export async function tokenInfo(api: Api, host: string): Promise<TokenInfo> {
   try {
-    const t = json<{ name?: string; scopes?: unknown; expires_at?: string | null }>(await api.PersonalAccessTokens.show(), host, 'personal_access_tokens/self');
+    const t = await json<{ name?: string; scopes?: unknown; expires_at?: string | null }>(await api.PersonalAccessTokens.show({ showExpanded: true }), host, 'personal_access_tokens/self');
     const scopes = Array.isArray(t.scopes) ? t.scopes.filter((s): s is string => typeof s === 'string') : [];
     return { name: String(t.name ?? ''), scopes, expiresAt: t.expires_at ?? null };
   } catch (e) {
@@ -55,7 +59,7 @@ export async function tokenInfo(api: Api, host: string): Promise<TokenInfo> {
 
 export async function gitlabVersion(api: Api, host: string): Promise<string> {
   try {
-    const m = json<{ version?: string }>(await api.Metadata.show(), host, 'metadata');
+    const m = await json<{ version?: string }>(await api.Metadata.show({ showExpanded: true }), host, 'metadata');
     return String(m.version ?? 'unknown');
   } catch (e) {
     throw explain(e, host, 'reading its version');
@@ -64,7 +68,7 @@ export async function gitlabVersion(api: Api, host: string): Promise<string> {
 
 export async function projectInfo(api: Api, host: string, project: string): Promise<ProjectInfo> {
   try {
-    const p = json<Record<string, unknown>>(await api.Projects.show(project), host, `projects/${project}`);
+    const p = await json<Record<string, unknown>>(await api.Projects.show(project, { showExpanded: true }), host, `projects/${encodeURIComponent(project)}`);
     const level = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
     return {
       id: Number(p.id),

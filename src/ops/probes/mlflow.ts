@@ -2,7 +2,7 @@
 // database) works, the credentials are refused, it is a login page, or it is not MLflow at all.
 // Used by `dap login` (before saving credentials) and `dap doctor`.
 
-import { credentialsFromEnv, HttpConnectionError, HttpTransport } from '../../adapters/http/index.js';
+import { credentialsFromEnv, htmlAnswerMessage, HttpConnectionError, HttpTransport, looksLikeHtml } from '../../adapters/http/index.js';
 
 export type MlflowProbe =
   | { ok: true; experiments: number }
@@ -26,26 +26,29 @@ export function probeTransport(uri: string, env: NodeJS.ProcessEnv, timeoutMs: n
   });
 }
 
+const SEARCH = '/api/2.0/mlflow/experiments/search';
+
 export async function probeMlflow(transport: HttpTransport): Promise<MlflowProbe> {
   const where = transport.baseUrl;
   let res: Response;
   try {
-    res = await transport.request({ method: 'GET', path: '/api/2.0/mlflow/experiments/search', query: { max_results: 1 }, retry: false, buffer: true });
+    res = await transport.request({ method: 'GET', path: SEARCH, query: { max_results: 1 }, retry: false, buffer: true });
   } catch (e) {
     const code = e instanceof HttpConnectionError ? e.code : String((e as Error).message ?? e);
     return { ok: false, kind: 'unreachable', detail: `cannot reach ${where} (${code})`, hint: 'check the tracking URI and that the server is up' };
   }
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
-  if (res.status === 401 || res.status === 403) {
-    return { ok: false, kind: 'refused', detail: `MLflow refused the credentials (HTTP ${res.status})`, hint: 'check the username/password or token (dap login, or MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN)' };
-  }
-  if (/text\/html/i.test(type) || /^\s*<(!doctype|html)/i.test(text)) {
+  // an HTML 401/403 is a proxy's sign-in page, not MLflow refusing the credentials
+  if (looksLikeHtml(text, type)) {
     return {
       ok: false, kind: 'html',
-      detail: `${where} answered an HTML page (HTTP ${res.status}), not MLflow's API — a login page or a proxy in front of MLflow`,
+      detail: htmlAnswerMessage({ vendor: 'MLflow', url: transport.url(SEARCH), status: res.status, body: text, what: 'searching experiments' }),
       hint: 'use the URI MLflow itself answers on, or the credentials/token your proxy expects',
     };
+  }
+  if (res.status === 401 || res.status === 403) {
+    return { ok: false, kind: 'refused', detail: `MLflow refused the credentials (HTTP ${res.status})`, hint: 'check the username/password or token (dap login, or MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN)' };
   }
   if (res.status >= 500) {
     return { ok: false, kind: 'server', detail: `MLflow answered HTTP ${res.status}: ${text.slice(0, 200).trim()}`, hint: 'its database (Postgres) is likely down or unreachable from MLflow: check the server log' };

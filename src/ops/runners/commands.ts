@@ -43,12 +43,13 @@ async function ask(question: string): Promise<boolean> {
 
 function context(o: RunnersOptions, io: Io, live: boolean): RunnersOpsContext {
   return {
-    gitlab: GitlabRunners.fromEnv(process.env, { onWait: (status, ms, endpoint) => io.err.write(`GitLab answered ${status} on ${endpoint}: waiting ${Math.ceil(ms / 1000)} s (Retry-After)\n`) }),
+    gitlab: GitlabRunners.fromEnv(process.env, { onWait: (status, ms, endpoint, told) => io.err.write(`GitLab answered ${status} on ${endpoint}: waiting ${Math.ceil(ms / 1000)} s${told ? ' (Retry-After)' : ''}\n`) }),
     keys: {
       acceptNew: Boolean(o.acceptNewHostKeys),
       confirm: !o.acceptNewHostKeys && io.stdinIsTTY && !o.json ? ask : undefined,
       onPinned: (host, fp) => io.err.write(`${host.name}: pinned host key SHA256:${fp} in dap's known_hosts\n`),
     },
+    env: process.env,
     parallel: o.parallel ?? 8,
     onResult: live && !o.json ? (r) => io.out.write(resultLine(r) + '\n') : undefined,
   };

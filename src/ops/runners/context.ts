@@ -1,5 +1,4 @@
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DapError, ProblemsError, UsageError } from '../../errors.js';
 import { schemasDir } from '../../paths.js';
@@ -7,7 +6,7 @@ import { parseInventory } from '../../core/runners/inventory.js';
 import type { RunnerHost } from '../../core/runners/inventory.js';
 import { pinHostKey, pinnedKeys } from '../../core/env/known-hosts.js';
 import type { HostKey } from '../../core/env/known-hosts.js';
-import { readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
+import { expandHome, readText, sshFiles, writeTextAtomic } from '../../adapters/ssh/files.js';
 import { HostKeyMismatchError, keyAuth } from '../../adapters/ssh/client.js';
 import { SshSession, UnknownHostKeyError } from '../../adapters/ssh/session.js';
 
@@ -63,9 +62,9 @@ export function knownHostsAlias(host: RunnerHost): string {
 
 // pins from parallel first contacts go through one chain, so none overwrites another
 let pinChain: Promise<unknown> = Promise.resolve();
-function pin(alias: string, key: HostKey): Promise<void> {
+function pin(alias: string, key: HostKey, env: NodeJS.ProcessEnv): Promise<void> {
   const next = pinChain.then(async () => {
-    const file = sshFiles(process.env).dapKnownHosts;
+    const file = sshFiles(env).dapKnownHosts;
     await writeTextAtomic(file, pinHostKey(await readText(file), alias, key));
   });
   pinChain = next.catch(() => undefined);
@@ -75,9 +74,9 @@ function pin(alias: string, key: HostKey): Promise<void> {
 // questions are asked one at a time even though hosts connect in parallel
 let askChain: Promise<unknown> = Promise.resolve();
 
-async function credentials(host: RunnerHost): Promise<{ privateKey?: Buffer; agent?: string }> {
+async function credentials(host: RunnerHost, env: NodeJS.ProcessEnv): Promise<{ privateKey?: Buffer; agent?: string }> {
   if (host.identityFile) {
-    const file = host.identityFile.replace(/^~(?=$|\/)/, process.env.HOME ?? os.homedir());
+    const file = expandHome(host.identityFile, env);
     let key: Buffer;
     try {
       key = await fs.readFile(file);
@@ -88,21 +87,22 @@ async function credentials(host: RunnerHost): Promise<{ privateKey?: Buffer; age
     if ('error' in auth) throw new HostError(host.name, `${host.name}: ${auth.error}`);
     return auth;
   }
-  if (!process.env.SSH_AUTH_SOCK) throw new HostError(host.name, `${host.name}: no identity_file and no ssh-agent (SSH_AUTH_SOCK) to log in with`);
-  return { agent: process.env.SSH_AUTH_SOCK };
+  if (!env.SSH_AUTH_SOCK) throw new HostError(host.name, `${host.name}: no identity_file and no ssh-agent (SSH_AUTH_SOCK) to log in with`);
+  return { agent: env.SSH_AUTH_SOCK };
 }
 
 /** An SSH session to the host with its key pinned in dap's known_hosts; every failure is a HostError. */
-export async function connectHost(host: RunnerHost, policy: HostKeyPolicy, timeoutMs = 10_000): Promise<SshSession> {
+export async function connectHost(host: RunnerHost, policy: HostKeyPolicy, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<SshSession> {
   const where = `${host.name} (${host.user}@${host.address}:${host.port})`;
   const alias = knownHostsAlias(host);
-  const auth = await credentials(host);
+  const auth = await credentials(host, env);
   const target = { host: host.address, port: host.port, username: host.user, ...auth, readyTimeoutMs: timeoutMs };
-  const pinned = pinnedKeys(await readText(sshFiles(process.env).dapKnownHosts), alias);
+  const knownHosts = sshFiles(env).dapKnownHosts;
+  const pinned = pinnedKeys(await readText(knownHosts), alias);
   try {
     const session = await SshSession.open({ ...target, pinned, acceptNew: policy.acceptNew });
     if (session.newKey) {
-      await pin(alias, session.newKey);
+      await pin(alias, session.newKey, env);
       policy.onPinned?.(host, session.newKey.fingerprint);
     }
     return session;
@@ -112,21 +112,21 @@ export async function connectHost(host: RunnerHost, policy: HostKeyPolicy, timeo
       askChain = ask.catch(() => undefined);
       if (await ask) {
         // reconnect trusting exactly the key that was shown
-        const session = await SshSession.open({ ...target, pinned: [err.key] }).catch((e: unknown) => { throw sshFailure(where, e); });
-        await pin(alias, err.key);
+        const session = await SshSession.open({ ...target, pinned: [err.key] }).catch((e: unknown) => { throw sshFailure(where, e, knownHosts); });
+        await pin(alias, err.key, env);
         policy.onPinned?.(host, err.fingerprint);
         return session;
       }
     }
-    throw sshFailure(where, err);
+    throw sshFailure(where, err, knownHosts);
   }
 }
 
-function sshFailure(where: string, err: unknown): HostError {
+function sshFailure(where: string, err: unknown, knownHosts: string): HostError {
   const name = where.split(' ')[0]!;
   if (err instanceof HostError) return err;
   if (err instanceof HostKeyMismatchError) {
-    return new HostError(name, `${where}: HOST KEY CHANGED (presented SHA256:${err.presented}, not the key pinned in ${sshFiles(process.env).dapKnownHosts}); refusing to connect. If the host was reinstalled, remove its line from that file and run again`);
+    return new HostError(name, `${where}: HOST KEY CHANGED (presented SHA256:${err.presented}, not the key pinned in ${knownHosts}); refusing to connect. If the host was reinstalled, remove its line from that file and run again`);
   }
   if (err instanceof UnknownHostKeyError) {
     return new HostError(name, `${where}: unknown host key ${err.key.type} SHA256:${err.fingerprint}; check it and run again with --accept-new-host-keys to pin it`);

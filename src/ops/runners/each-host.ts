@@ -23,6 +23,8 @@ export interface HostResult {
 export interface RunnersOpsContext {
   gitlab: GitlabRunners;
   keys: HostKeyPolicy;
+  /** HOME (known_hosts, ~ in identity_file) and SSH_AUTH_SOCK come from here */
+  env: NodeJS.ProcessEnv;
   parallel: number;
   /** each host's result as soon as it is known (progress) */
   onResult?: (r: HostResult) => void;
@@ -50,7 +52,7 @@ export function failureText(host: RunnerHost, err: unknown): string {
 
 /** Open a session, take the host's lock, run `fn`, always let go of both. */
 export async function withLockedHost<T>(host: RunnerHost, ctx: RunnersOpsContext, fn: (session: SshSession) => Promise<T>): Promise<T> {
-  const session = await connectHost(host, ctx.keys);
+  const session = await connectHost(host, ctx.keys, ctx.env);
   try {
     const release = await lockHost(session, host);
     try {

@@ -23,7 +23,7 @@ export async function runnersStatus(hosts: readonly RunnerHost[], ctx: RunnersOp
 
 async function observe(host: RunnerHost, ctx: RunnersOpsContext): Promise<HostObservation> {
   try {
-    const session = await connectHost(host, ctx.keys);
+    const session = await connectHost(host, ctx.keys, ctx.env);
     try {
       const { config } = await readHostConfig(session, host);
       const creds = entryCredentials(dapEntry(config, host));

@@ -23,3 +23,9 @@ export function paramValueProblem(value: string): string | undefined {
   if (value.length > MAX_PARAM_VALUE_LENGTH) return `the value has ${value.length} characters; MLflow accepts at most ${MAX_PARAM_VALUE_LENGTH} per parameter`;
   return undefined;
 }
+
+/** Why a tag value is refused by MLflow, or undefined. */
+export function tagValueProblem(value: string): string | undefined {
+  if (value.length > MAX_TAG_VALUE_LENGTH) return `the value has ${value.length} characters; MLflow accepts at most ${MAX_TAG_VALUE_LENGTH} per tag`;
+  return undefined;
+}
