@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { progressReporter, type ProgressStream } from '../../src/ops/progress.js';
-import { buildProgress } from '../../src/ops/env/progress.js';
-import { applyEvent, newStreamState, type StreamEvent } from '../../src/core/env/build-stream.js';
+import { progressReporter } from '../../src/ops/progress.js';
+import { fakeStream } from '../support/fake-stream.js';
 
 // One reporter for long work: a bar redrawn in place on a terminal, plain lines everywhere else.
-
-function fakeStream(tty: boolean): ProgressStream & { text: () => string } {
-  const chunks: string[] = [];
-  return { isTTY: tty, columns: tty ? 80 : undefined, write: (s: string) => { chunks.push(s); return true; }, text: () => chunks.join('') };
-}
 
 const ESC = '\x1b';
 
@@ -83,46 +77,5 @@ describe('progress reporter on a terminal', () => {
     p.end();
     const drawn = out.text().split('\n')[1]!.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b[78]/g, '');
     expect(drawn.length).toBeLessThanOrEqual(80);
-  });
-});
-
-describe('docker build/push progress', () => {
-  function feed(tty: boolean, verbose: boolean, events: StreamEvent[]): string {
-    const out = fakeStream(tty);
-    const progress = buildProgress(out, verbose);
-    const state = newStreamState();
-    for (const ev of events) progress.onEvent(ev, applyEvent(state, ev), state);
-    progress.end();
-    return out.text();
-  }
-  const push: StreamEvent[] = [
-    { status: 'The push refers to repository [127.0.0.1:5000/dap/env]' },
-    { status: 'Preparing', id: 'a1' },
-    { status: 'Preparing', id: 'b2' },
-    { status: 'Pushing', id: 'a1', progressDetail: { current: 1_000_000, total: 4_000_000 } },
-    { status: 'Pushing', id: 'a1', progressDetail: { current: 3_000_000, total: 4_000_000 } },
-    { status: 'Pushed', id: 'a1' },
-    { status: 'Layer already exists', id: 'b2' },
-    { status: 'abc: digest: sha256:00 size: 1', aux: { Digest: 'sha256:00' } },
-  ];
-
-  it('in CI: a line per finished layer, step lines, step output only when verbose', () => {
-    const build: StreamEvent[] = [{ stream: 'Step 1/2 : FROM local/debian\n' }, { stream: 'Step 2/2 : RUN make\n' }, { stream: 'cc -o x\n' }];
-    expect(feed(false, false, build)).toBe('Step 1/2 : FROM local/debian\nStep 2/2 : RUN make\n');
-    expect(feed(false, true, build)).toBe('Step 1/2 : FROM local/debian\nStep 2/2 : RUN make\n  cc -o x\n');
-    expect(feed(false, false, push)).toBe('  layers 0/1 done\n  layers 1/2 done\n  layers 2/2 done\n');
-  });
-
-  it('on a terminal: one layer bar with the bytes, ended by the digest', () => {
-    vi.useFakeTimers();
-    try {
-      const text = feed(true, false, push);
-      expect(text).toContain('2/2 done');
-      expect(text).toMatch(/ {2}layers \[[█░]+\] \d\/2 done/);
-      expect(text.split('\n')).toHaveLength(2); // one bar line, ended once
-      expect(text.endsWith('\n')).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
