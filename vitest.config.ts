@@ -17,14 +17,15 @@ const CHECKED = testFiles(path.join(import.meta.dirname, 'test')).filter((f) => 
   .map((f) => path.relative(import.meta.dirname, f).split(path.sep).join('/'));
 const SERVICE_BACKED = [
   ...CHECKED,
-  'test/env/**/*.test.ts',
+  'test/ops/env/{bad-input,build-push,dap-image,dev-tracking,dev,registry-token,remote}.test.ts',
   'test/e2e/**/*.test.ts',
-  'test/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',
+  'test/adapters/mlflow/{artifacts,client,log-batch,restart,retry}.test.ts',
   'test/tracking/{errors,faults,runs,sync-mlflow,sync-pipeline,track-mlflow,hostile-journal,hostile-track,server-answers}.test.ts',
   'test/local-run/{gitlab-ci-local,params-safety,interrupt,quickstart}.test.ts',
-  'test/pipeline/{gitlab-ci-local,params-safety}.test.ts',
-  'test/ops/{doctor,backup,login}.test.ts',
-  'test/runners/hosts.test.ts',
+  'test/ops/run-local.test.ts',
+  'test/core/pipeline/params-safety.test.ts',
+  'test/ops/{doctor/doctor,backup,login}.test.ts',
+  'test/ops/runners/hosts.test.ts',
   // the platform: Compose, Ansible, openssl/htpasswd from scripts/deps.sh, containers
   'test/platform/**/*.test.ts',
 ];

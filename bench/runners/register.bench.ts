@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeGitlab } from '../../test/fakes/gitlab-server.js';
 import type { FakeGitlab } from '../../test/fakes/gitlab-server.js';
-import { repoRoot, runDap, startRunnerHosts } from '../../test/runners/support/hosts.js';
-import type { RunnerHostLab } from '../../test/runners/support/hosts.js';
+import { repoRoot, runDap, startRunnerHosts } from '../../test/ops/runners/support/hosts.js';
+import type { RunnerHostLab } from '../../test/ops/runners/support/hosts.js';
 
 // Benchmark: wall time of `dap runners register` for 10 hosts against 1 host, same run, same
 // machine, interleaved rounds, each registration from scratch (the previous round unregisters).

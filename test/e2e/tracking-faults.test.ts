@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../src/errors.js';
 import { runOp } from '../../src/ops/run-selected.js';
 import { syncOp, type SyncResult } from '../../src/ops/sync.js';
-import { closedPort, startFaultProxy, type Fault, type FaultProxy } from '../mlflow/support/fault-proxy.js';
+import { closedPort, startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { dap, readBack, requireBuilt, requireMlflow, uniqueName } from '../tracking/helpers.js';
 import { startDedicatedMlflow, type DedicatedMlflow } from './support/dedicated-mlflow.js';
 import { exampleRepo, jobEnv, type ExampleRepo } from './support/example-repo.js';

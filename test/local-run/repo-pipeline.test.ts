@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateOp } from '../../src/ops/generate.js';
+import { repoRoot } from '../support/repo.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // The dap repo is its own example project: the committed pipeline must be what dap generates,
 // or `make demo` (and dap_check in CI) would fail on a fresh clone.

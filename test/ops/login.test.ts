@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec/exec.js';
 import { doctorRoutes } from '../fakes/gitlab-doctor-routes.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
-import { closedPort } from '../mlflow/support/fault-proxy.js';
+import { closedPort } from '../support/fault-proxy.js';
 import { cliBin, MLFLOW_URI, requireBuilt, requireMlflow, tmpDir } from '../tracking/helpers.js';
 
 const TOKEN = 'glpat-login-SECRET-1234abcd';

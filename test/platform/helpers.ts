@@ -3,13 +3,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { exec, type ExecResult } from '../../src/adapters/exec/exec.js';
-import { extraCas } from '../env/helpers.js';
+import { extraCas } from '../ops/env/helpers.js';
 
 // Shared setup for the platform tests: `make secrets` into temp dirs, the real ansible-playbook
 // against the repo's playbook, Compose v2 and the local stand-in images (scripts/compose.sh,
 // scripts/platform-images.sh, both cached). Every name on the shared engine starts with dap-t12.
 
-export const repoRoot = path.resolve(import.meta.dirname, '../..');
+import { repoRoot } from '../support/repo.js';
+
+export { repoRoot };
 export const PREFIX = 'dap-t12';
 
 export function tmpDir(name: string): string {

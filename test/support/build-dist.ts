@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { repoRoot as root } from './repo.js';
 
 // Vitest globalSetup: the CLI tests run dist/cli/bin.js, so dist/ is built once before any test
 // file, and a failed build stops the run with the compiler's output (no test runs a stale or
 // half-built CLI). Skipped when dist/ is newer than every source file.
 
-const root = path.resolve(import.meta.dirname, '../..');
 const stamp = path.join(root, 'dist', '.build-stamp');
 
 function newestSource(dir: string): number {

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exec } from '../../src/adapters/exec/exec.js';
-import { requireMlflowAt } from '../mlflow/support/services.js';
+import { requireMlflowAt } from '../support/mlflow-services.js';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from '../support/repo.js';
+
+export { repoRoot };
 export const cliBin = path.join(repoRoot, 'dist/cli/bin.js');
 /** the port scripts/services.sh gives MLflow (override only to point at another real server) */
 export const MLFLOW_URI = process.env.DAP_TEST_MLFLOW_URI ?? 'http://127.0.0.1:55000';

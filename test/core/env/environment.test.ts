@@ -7,11 +7,11 @@ import { BEGIN_MARK, END_MARK, mergeSshConfig, parseManagedEntries } from '../..
 import type { SshHostEntry } from '../../../src/core/env/ssh-config.js';
 import { contextHash, updateImagesLock } from '../../../src/core/env/naming.js';
 import { JsonLines, applyEvent, newStreamState } from '../../../src/core/env/build-stream.js';
+import { repoRoot as repo } from '../../support/repo.js';
 
 // Pure parts of environments: parsing with positions, rendering, the ssh config block,
 // the lock file format, the build stream.
 
-const repo = path.resolve(import.meta.dirname, '../../..');
 const schema = JSON.parse(readFileSync(path.join(repo, 'schemas/environment.schema.json'), 'utf8')) as object;
 const parse = (source: string, files: string[] = []) => parseEnvironment({ name: 'x', file: 'environments/x/environment.yaml', source, schema, files });
 

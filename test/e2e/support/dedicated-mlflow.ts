@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { exec } from '../../../src/adapters/exec/exec.js';
 import { repoRoot } from '../../tracking/helpers.js';
-import { closedPort } from '../../mlflow/support/fault-proxy.js';
+import { closedPort } from '../../support/fault-proxy.js';
 
 export interface DedicatedMlflow {
   port: number;

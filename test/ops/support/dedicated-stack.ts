@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exec } from '../../../src/adapters/exec/exec.js';
-import { closedPort } from '../../mlflow/support/fault-proxy.js';
+import { closedPort } from '../../support/fault-proxy.js';
 import { repoRoot } from '../../tracking/helpers.js';
 
 export interface DedicatedStack {

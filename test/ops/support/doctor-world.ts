@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { closedPort } from '../../mlflow/support/fault-proxy.js';
+import { closedPort } from '../../support/fault-proxy.js';
 import { doctorRoutes, type DoctorFakeState } from '../../fakes/gitlab-doctor-routes.js';
 import { startFakeGitlab, type FakeGitlab } from '../../fakes/gitlab-server.js';
 import { startDedicatedStack, type DedicatedStack } from './dedicated-stack.js';
