@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/hash.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -24,7 +24,7 @@ export interface SchemaCacheOptions<V> {
 
 export function cachedSchemaValidator<V extends ValidateFunction>(opts: SchemaCacheOptions<V>): V {
   const versions = ['ajv', 'ajv-formats'].map((p) => (require(`${p}/package.json`) as { version: string }).version).join(',');
-  const key = createHash('sha256').update(`${opts.name}\n${versions}\n${opts.schemaText}`).digest('hex').slice(0, 24);
+  const key = sha256(`${opts.name}\n${versions}\n${opts.schemaText}`).slice(0, 24);
   const file = path.join(cacheDir(opts.env), opts.name, `${key}.cjs`);
   let source: string | undefined;
   try {

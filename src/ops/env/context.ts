@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha256 } from '../../core/hash.js';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -36,8 +37,6 @@ export interface BuildContext {
   envFiles: string[];
 }
 
-const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
-
 /** Extra CA certificates for pip inside builds (TLS-intercepting proxies): DAP_BUILD_CA_CERTS=file[:file]. */
 async function buildCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const list = env.DAP_BUILD_CA_CERTS;
@@ -62,14 +61,14 @@ export async function describeBuildContext(loaded: LoadedEnvironment, env: NodeJ
   for (const f of loaded.files) {
     const p = path.join(loaded.dir, f);
     const [buf, st] = await Promise.all([fs.readFile(p), fs.stat(p)]);
-    entries.push({ path: f, digest: sha(buf), mode: st.mode });
+    entries.push({ path: f, digest: sha256(buf), mode: st.mode });
   }
-  for (const g of generated) entries.push({ path: g.path, digest: sha(g.text), mode: g.mode });
+  for (const g of generated) entries.push({ path: g.path, digest: sha256(g.text), mode: g.mode });
   const linked: LinkedDir[] = [];
   const linkedFiles: Array<{ path: string; source: string }> = [];
   if (loaded.env.dap) {
     generated.push({ path: CLI_WRAPPER_PATH, text: DAP_WRAPPER, mode: 0o755 });
-    entries.push({ path: CLI_WRAPPER_PATH, digest: sha(DAP_WRAPPER), mode: 0o755 });
+    entries.push({ path: CLI_WRAPPER_PATH, digest: sha256(DAP_WRAPPER), mode: 0o755 });
     const node = process.execPath;
     linkedFiles.push({ path: NODE_PATH, source: node });
     entries.push({ path: NODE_PATH, digest: `node-${process.version}-${process.arch}-${(await fs.stat(node)).size}`, mode: 0o755 });
@@ -83,7 +82,7 @@ export async function describeBuildContext(loaded: LoadedEnvironment, env: NodeJ
   // it, so the tag (and so the no-op check) must not depend on whether this machine needs one.
   const identityDockerfile = ca === undefined ? dockerfile : renderDockerfile(loaded.env, { buildCa: false, userDockerfile: loaded.userDockerfile });
   const identityEntries = entries.filter((e) => e.path !== BUILD_CA_PATH && e.path !== DOCKERFILE_PATH)
-    .concat({ path: DOCKERFILE_PATH, digest: sha(identityDockerfile), mode: 0o644 });
+    .concat({ path: DOCKERFILE_PATH, digest: sha256(identityDockerfile), mode: 0o644 });
   return { dockerfile, hash: contextHash(identityDockerfile, identityEntries), entries, generated, linked, linkedFiles, envDir: loaded.dir, envFiles: loaded.files };
 }
 
@@ -129,7 +128,7 @@ async function modulesDigest(cli: CliLayer): Promise<string> {
   const lock = [path.join(cli.root, 'package-lock.json'), path.join(cli.root, 'node_modules', '.package-lock.json')].find(existsSync);
   if (!lock) throw new DapError(`cannot find dap's package-lock.json under ${cli.root}`, { hint: 'reinstall dap (npm ci) or set dap: false in environment.yaml' });
   const pkg = JSON.parse(await fs.readFile(path.join(cli.root, 'package.json'), 'utf8')) as { dependencies?: object };
-  return sha(JSON.stringify(pkg.dependencies ?? {}) + (await fs.readFile(lock, 'utf8'))).slice(0, 16);
+  return sha256(JSON.stringify(pkg.dependencies ?? {}) + (await fs.readFile(lock, 'utf8'))).slice(0, 16);
 }
 
 async function materialiseApp(cli: CliLayer, digest: string): Promise<string> {
