@@ -1,5 +1,5 @@
 import type { JournalPoint } from './events.js';
-import { metricProblem, paramProblem, tagProblem } from '../adapters/mlflow/index.js';
+import { metricProblem } from '../adapters/mlflow/index.js';
 
 // A journal is untrusted input (it may come from any job's artifacts, written by an older dap, or
 // forged): each item is checked against MLflow's limits before it is sent, so one bad item is
@@ -10,11 +10,6 @@ export function pointProblem(p: unknown): string | undefined {
   if (!p || typeof p !== 'object') return 'not a metric point';
   const { k, v, s, ts } = p as Partial<JournalPoint>;
   return metricProblem(k, v, ts, s);
-}
-
-/** Why MLflow would refuse this param or tag, or undefined. */
-export function keyValueProblem(kind: 'param' | 'tag', key: string, value: unknown): string | undefined {
-  return kind === 'param' ? paramProblem(key, value) : tagProblem(key, value);
 }
 
 /** Short, one-line description of a point for reports. */

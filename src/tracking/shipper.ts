@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactEvent, JournalEvent, JournalPoint, OpenEvent } from './events.js';
 import { lineNumberAt, readJournal } from './journal.js';
-import { describePoint, keyValueProblem, pointProblem } from './journal-checks.js';
+import { describePoint, pointProblem } from './journal-checks.js';
+import { paramProblem, tagProblem } from '../adapters/mlflow/index.js';
 import { journalTree } from './job-tree.js';
 import { filesUnder, resolveArtifact } from './artifact-sources.js';
 import { readCursor, writeCursor, type CursorFile, type CursorTarget } from './cursor.js';
@@ -152,7 +153,7 @@ export class JournalShipper {
           const into = event.t === 'params' ? params : tags;
           const given = (event.t === 'params' ? event.params : event.tags) ?? {};
           for (const [k, v] of Object.entries(typeof given === 'object' ? given : {})) {
-            const problem = keyValueProblem(kind, k, v);
+            const problem = kind === 'param' ? paramProblem(k, v) : tagProblem(k, v);
             if (problem) this.lose(`${kind}(s) MLflow cannot store`, `line ${this.lineAt(start)}: ${kind} ${JSON.stringify(k.slice(0, 100))}: ${problem}`);
             else into[k] = v as string;
           }
