@@ -16,7 +16,7 @@ const WIRE_SPECIALS: ReadonlySet<unknown> = new Set(['NaN', 'Infinity', '-Infini
 /** Why a value is not a metric value MLflow takes, or undefined. NaN and ±Infinity are valid. */
 export function metricValueProblem(v: unknown): string | undefined {
   if (typeof v === 'number' || WIRE_SPECIALS.has(v)) return undefined;
-  return `the value ${JSON.stringify(v) ?? String(v)} is not a number`;
+  return `the value must be a number (got ${JSON.stringify(v) ?? String(v)})`;
 }
 
 /**

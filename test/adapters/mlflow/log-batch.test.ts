@@ -98,7 +98,7 @@ describe('validation', () => {
     await expect(client.runs.logBatch(runId, { params: { lr: 'x'.repeat(6001) } })).rejects.toThrow(/param "lr".*6001 characters.*at most 6000/);
     await expect(client.runs.logBatch(runId, { tags: { note: 'x'.repeat(8001) } })).rejects.toThrow(/tag "note".*8001 characters.*at most 8000/);
     await expect(client.runs.setTag(runId, 'note', 'x'.repeat(8001))).rejects.toThrow(/at most 8000/);
-    await expect(client.runs.logBatch(runId, { metrics: [{ key: 'm', value: '0.5' as unknown as number, timestamp: 1 }] })).rejects.toThrow(/must be a number/);
+    await expect(client.runs.logBatch(runId, { metrics: [{ key: 'm', value: '0.5' as unknown as number, timestamp: 1 }] })).rejects.toThrow(/must be a number \(got "0.5"\)/);
     await expect(client.runs.logBatch(runId, { metrics: [{ key: 'm', value: 1, timestamp: 1.5 }] })).rejects.toThrow(/timestamp/);
     // limits themselves pass
     await client.runs.logBatch(runId, { params: { lr: 'x'.repeat(6000) }, tags: { note: 'y'.repeat(8000) } });
