@@ -29,9 +29,9 @@ up() {
   install_engine
   if engine_ok; then log "dockerd already running on $SOCK"; return; fi
   log "starting dockerd on unix://$SOCK (log: $STATE/dockerd.log)"
-  # setsid: survive the calling shell; pid kept so `down` stops only what we started
-  as_root setsid dockerd --host "unix://$SOCK" >"$STATE/dockerd.log" 2>&1 < /dev/null &
-  echo $! >"$STATE/dockerd.pid"
+  # setsid: survive the calling shell. dockerd writes its own pid (`$!` would be the subshell's), so
+  # `down` stops exactly the daemon we started
+  as_root setsid dockerd --host "unix://$SOCK" --pidfile "$STATE/dockerd.pid" >"$STATE/dockerd.log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     if engine_ok; then log "dockerd ready ($(docker -H "unix://$SOCK" version --format '{{.Server.Version}}' 2>/dev/null))"; return; fi
     sleep 0.5
@@ -45,7 +45,8 @@ down() {
     pid="$(cat "$STATE/dockerd.pid")"
     if kill -0 "$pid" 2>/dev/null; then
       log "stopping dockerd (pid $pid)"; as_root kill "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      if kill -0 "$pid" 2>/dev/null; then log "dockerd (pid $pid) did not stop in 30 s"; exit 1; fi
     fi
     rm -f "$STATE/dockerd.pid"
   else
