@@ -35,7 +35,8 @@ export function runnerHostImage(): string {
   } catch {
     throw new Error('base image local/debian:bookworm missing: run `scripts/docker.sh base-image` (make test does)');
   }
-  execFileSync('docker', ['build', '-q', '-t', tag, '-f', '-', os.tmpdir()], { input: text, stdio: ['pipe', 'ignore', 'inherit'] });
+  // `-` as the context: the Dockerfile from stdin and no context at all (it copies nothing)
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: text, stdio: ['pipe', 'ignore', 'inherit'] });
   return tag;
 }
 
