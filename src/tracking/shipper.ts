@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ArtifactEvent, JournalEvent, JournalPoint, OpenEvent } from './events.js';
 import { lineNumberAt, readJournal } from './journal.js';
 import { describePoint, pointProblem } from './journal-checks.js';
-import { paramProblem, tagProblem } from '../adapters/mlflow/index.js';
+import { LIMITS, paramProblem, tagProblem } from '../adapters/mlflow/index.js';
 import { journalTree } from './job-tree.js';
 import { filesUnder, resolveArtifact } from './artifact-sources.js';
 import { readCursor, writeCursor, type CursorFile, type CursorTarget } from './cursor.js';
@@ -55,9 +55,6 @@ export interface ShipperOptions {
 
 /** reports of single items per journal before they are only counted */
 const MAX_REPORTS = 10;
-
-/** MLflow's log-batch limit of metrics per request */
-const CHUNK = 1000;
 
 export class JournalShipper {
   private cursor: CursorFile;
@@ -127,7 +124,8 @@ export class JournalShipper {
         if (metrics.length) {
           // chunks in parallel: order does not matter to MLflow (points carry step and timestamp)
           const chunks: JournalPoint[][] = [];
-          for (let i = 0; i < metrics.length; i += CHUNK) chunks.push(metrics.slice(i, i + CHUNK));
+          const chunk = LIMITS.metricsPerBatch; // one request each
+          for (let i = 0; i < metrics.length; i += chunk) chunks.push(metrics.slice(i, i + chunk));
           await mapLimited(chunks, this.opts.parallelRequests ?? 4, async (chunk) => {
             // awaited first: `counts.metrics += await …` would read the count before the await and
             // let parallel chunks overwrite each other's additions
