@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOp } from '../../src/ops/run-selected.js';
 import { generateOp } from '../../src/ops/generate.js';
-import { MLFLOW_URI, dap, readBack, repoRoot, requireBuilt, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
+import { MLFLOW_URI, dap, readBack, repoRoot, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
 import { commitAll, tempRepo } from '../support/temp-repo.js';
 import { jobEnv } from './support/example-repo.js';
 
@@ -53,7 +53,6 @@ describe('dap run --local of a 3-rung halving sweep against the real MLflow', ()
   const env = () => jobEnv({ MLFLOW_TRACKING_URI: MLFLOW_URI, CI_JOB_IMAGE: JOB_IMAGE });
 
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     experiment = uniqueName('e2e-halving');
     root = await halvingRepo(experiment);

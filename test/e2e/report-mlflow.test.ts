@@ -14,7 +14,7 @@ import { runOp } from '../../src/ops/run-selected.js';
 import { REPORT_MARKER } from '../../src/core/report/markdown.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
 import { reportRoutes, type ReportRoutesState } from '../fakes/gitlab-report-routes.js';
-import { dap, MLFLOW_URI, readBack, requireBuilt, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
+import { dap, MLFLOW_URI, readBack, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
 import { exampleRepo, jobEnv, SPEC, type ExampleRepo } from './support/example-repo.js';
 
 const CHROMIUM = process.env.DAP_CHROMIUM ?? '/usr/bin/chromium';
@@ -38,7 +38,6 @@ describe('dap report on real MLflow runs of two branches', () => {
   };
 
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     repo = await exampleRepo(uniqueName('e2e-report'));
     await runPipeline();

@@ -14,7 +14,7 @@ import { UnavailableError } from '../../src/errors.js';
 import { runOp } from '../../src/ops/run-selected.js';
 import { syncOp, type SyncResult } from '../../src/ops/sync.js';
 import { closedPort, startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
-import { dap, readBack, requireBuilt, requireMlflow, uniqueName } from '../tracking/helpers.js';
+import { dap, readBack, requireMlflow, uniqueName } from '../tracking/helpers.js';
 import { startDedicatedMlflow, type DedicatedMlflow } from './support/dedicated-mlflow.js';
 import { exampleRepo, jobEnv, type ExampleRepo } from './support/example-repo.js';
 import { pointKeys, readJournals, type JournaledRun } from './support/journals.js';
@@ -57,7 +57,6 @@ describe('dap sync through a faulty link while MLflow restarts', () => {
   };
 
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     mlflow = await startDedicatedMlflow();
     proxy = await startFaultProxy(mlflow.uri, plan);

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOp } from '../../src/ops/run-selected.js';
 import { syncOp } from '../../src/ops/sync.js';
-import { MLFLOW_URI, minioKeys, readBack, requireBuilt, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
+import { MLFLOW_URI, minioKeys, readBack, requireMlflow, uniqueName, type ReadbackRun } from '../tracking/helpers.js';
 import { exampleRepo, jobEnv, pipelineStateFile, type ExampleRepo } from './support/example-repo.js';
 import { pointKeys, readJournals, type JournaledRun } from './support/journals.js';
 
@@ -40,7 +40,6 @@ describe('dap run --local of the example against the real MLflow', () => {
   const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     repo = await exampleRepo(uniqueName('e2e-local'));
   }, 60_000);

@@ -3,14 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dap, requireBuilt } from '../tracking/helpers.js';
+import { dap } from '../tracking/helpers.js';
 import { tempRepo } from '../support/temp-repo.js';
 
 const read = (root: string, f: string) => fs.readFileSync(path.join(root, f), 'utf8');
 
 describe('dap init', () => {
   it('scaffolds an empty repository: example spec and script, environments/python, .gitignore, .gitlab-ci.yml, editor schemas', async () => {
-    requireBuilt();
     const root = await tempRepo({});
     const r = await dap(['init'], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
@@ -28,7 +27,6 @@ describe('dap init', () => {
   });
 
   it('in an existing repository: refuses to overwrite, writes nothing, and appends to .gitignore only once', async () => {
-    requireBuilt();
     const root = await tempRepo({ '.gitignore': 'data/\n', '.gitlab-ci.yml': 'test:\n  script: [make test]\n' });
     const refused = await dap(['init'], { cwd: root });
     expect(refused.code).toBe(1);
@@ -45,7 +43,6 @@ describe('dap init', () => {
 
 describe('commands from a subdirectory of the project', () => {
   it('validate, plan and runs find the project root (experiments/ or .git upwards)', async () => {
-    requireBuilt();
     const root = await tempRepo({});
     expect((await dap(['init'], { cwd: root })).code).toBe(0);
     const sub = path.join(root, 'src', 'models');

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLFLOW_URI, cliBin, readBack, requireBuilt, requireMlflow, uniqueName } from '../tracking/helpers.js';
+import { MLFLOW_URI, cliBin, readBack, requireMlflow, uniqueName } from '../tracking/helpers.js';
 import { readJournals } from '../e2e/support/journals.js';
 import { jobEnv } from '../e2e/support/example-repo.js';
 import { tempRepo } from '../support/temp-repo.js';
@@ -43,7 +43,6 @@ function processesIn(dir: string): string[] {
 
 describe('interrupting dap run --local', () => {
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
   const roots: string[] = [];

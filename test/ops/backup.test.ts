@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec/exec.js';
 import { listEncrypted } from '../../src/ops/backup/secrets.js';
-import { cliBin, repoRoot, requireBuilt, uniqueName } from '../tracking/helpers.js';
+import { cliBin, repoRoot, uniqueName } from '../tracking/helpers.js';
 import { startDedicatedStack, type DedicatedStack } from './support/dedicated-stack.js';
 
 let stack: DedicatedStack;
@@ -40,7 +40,6 @@ const copyBackup = (name: string) => {
 };
 
 beforeAll(async () => {
-  requireBuilt();
   stack = await startDedicatedStack('backup');
   await py('test/ops/support/populate.py', stack.mlflowUri, experiment, fs.mkdtempSync(path.join(stack.state, 'populate-')));
   const s = await snapshot();

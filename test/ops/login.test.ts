@@ -12,7 +12,7 @@ import { exec } from '../../src/adapters/exec/exec.js';
 import { doctorRoutes } from '../fakes/gitlab-doctor-routes.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
 import { closedPort } from '../support/fault-proxy.js';
-import { cliBin, MLFLOW_URI, requireBuilt, requireMlflow, tmpDir } from '../tracking/helpers.js';
+import { cliBin, MLFLOW_URI, requireMlflow, tmpDir } from '../tracking/helpers.js';
 
 const TOKEN = 'glpat-login-SECRET-1234abcd';
 const READONLY = 'glpat-readrepo-only-9876';
@@ -27,7 +27,6 @@ let htmlUri = '';
 let home = '';
 
 beforeAll(async () => {
-  requireBuilt();
   await requireMlflow();
   gitlab = await startFakeGitlab({
     projects: [], tokens: [TOKEN, READONLY],

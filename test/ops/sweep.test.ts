@@ -9,7 +9,7 @@ import { planExperiment } from '../../src/core/plan/index.js';
 import { loadSpecs } from '../../src/ops/load-specs.js';
 import { sweepSelectOp } from '../../src/ops/sweep.js';
 import type { PlannedRun } from '../../src/core/plan/types.js';
-import { DEAD_URI, dap, requireBuilt, tmpDir } from '../tracking/helpers.js';
+import { DEAD_URI, dap, tmpDir } from '../tracking/helpers.js';
 import { tempRepo } from '../support/temp-repo.js';
 import { exec } from '../../src/adapters/exec/exec.js';
 import { startFakeGitlab } from '../fakes/gitlab-server.js';
@@ -46,7 +46,6 @@ describe('dap sweep select from journals', () => {
   const outcome = (i: number): { loss?: number; exit: number } => (i === 2 ? { loss: 0.001, exit: 1 } : i === 5 ? { exit: 0 } : { loss: [0.5, 0.2, 0, 0.9, 0.1, 0, 0.3, 0.8, 0.6][i]!, exit: 0 });
 
   beforeAll(async () => {
-    requireBuilt();
     root = await tempRepo({ 'experiments/toy-halving.yaml': SPEC }, 'dap-halving-journals-');
     journals = path.join(root, 'journals');
     runs = planExperiment((await loadSpecs(root, undefined, { environments: ['python'] }))[0]!).runs;

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec/exec.js';
-import { PYTHON, TRAIN_PY, dap, requireBuilt } from '../tracking/helpers.js';
+import { PYTHON, TRAIN_PY, dap } from '../tracking/helpers.js';
 import { freePort, makeSecrets, mustRun, platformImages, playbook, type PlaybookRun, readSecret, repoRoot, requireCompose, run, tmpDir } from './helpers.js';
 
 // `make provision` through the default localhost inventory, on this machine's own engine: the
@@ -51,7 +51,6 @@ const ca = () => path.join(secrets, 'tls/ca.crt');
 const curl = (...args: string[]) => run(['curl', '-sS', '--max-time', '20', '--cacert', ca(), ...args]);
 
 beforeAll(async () => {
-  requireBuilt();
   await requireCompose();
   images = await platformImages();
   root = tmpDir('stack');

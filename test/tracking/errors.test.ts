@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dap, requireBuilt, tmpDir } from './helpers.js';
+import { dap, tmpDir } from './helpers.js';
 
 // What the user sees when the tracking server refuses us: one line saying what to check.
 
@@ -12,7 +12,6 @@ describe('a tracking server that refuses the credentials', () => {
   let uri: string;
   const seen: Array<string | undefined> = [];
   beforeAll(async () => {
-    requireBuilt();
     // answers like an MLflow behind basic auth (mlflow server --app-name basic-auth)
     server = http.createServer((req, res) => {
       seen.push(req.headers.authorization);
@@ -57,7 +56,6 @@ describe('a tracking server that keeps answering 5xx', () => {
   let uri: string;
   let calls = 0;
   beforeAll(async () => {
-    requireBuilt();
     server = http.createServer((req, res) => {
       calls++;
       req.resume();

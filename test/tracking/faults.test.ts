@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireMlflow, tmpDir, uniqueName } from './helpers.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -15,7 +15,6 @@ describe('shipping through a lossy link to the real MLflow', () => {
   let logBatches = 0;
   let sabotaged = 0;
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     const target = new URL(MLFLOW_URI);
     proxy = http.createServer((req, res) => {

@@ -17,10 +17,6 @@ export const DEAD_URI = 'http://127.0.0.1:55099';
 
 export const requireMlflow = (): Promise<void> => requireMlflowAt(MLFLOW_URI);
 
-export function requireBuilt(): void {
-  if (!fs.existsSync(cliBin)) throw new Error(`${cliBin} is missing: run \`npx tsc -p .\` first`);
-}
-
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `dap-${prefix}-`));
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalFileName } from '../../src/tracking/journal.js';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
-import { MLFLOW_URI, dap, minioKeys, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
+import { MLFLOW_URI, dap, minioKeys, readBack, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
 
 // Journals come from job artifacts, so anyone who can push a branch can forge one. A forged journal
 // must not make `dap sync` upload the sync host's own files, and one bad item in it must cost only
@@ -64,7 +64,6 @@ function expectRefusals(stderr: string): void {
 describe('forged journals never make dap sync upload files of the machine it runs on', () => {
   let gitlab: FakeGitlab | undefined;
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
   afterAll(async () => {
@@ -114,7 +113,6 @@ describe('forged journals never make dap sync upload files of the machine it run
 
 describe('one bad item costs only itself', () => {
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MLFLOW_URI, dap, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { MLFLOW_URI, dap, readBack, requireMlflow, tmpDir, uniqueName } from './helpers.js';
 
 // `dap track` with hostile or broken input from the job itself: points MLflow cannot store, metric
 // files that are not files, artifacts that point out of the job's directory, a command that cannot
@@ -18,7 +18,6 @@ const journalDirOf = (dir: string) => path.join(dir, '.dap', 'journal');
 
 describe('dap track with hostile input (real MLflow)', () => {
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
 
@@ -88,8 +87,6 @@ describe('dap track with hostile input (real MLflow)', () => {
 });
 
 describe('dap track refuses paths that leave the job directory, and exits like a shell', () => {
-  beforeAll(() => requireBuilt());
-
   it.each([
     [['--artifact', '/etc/passwd'], /--artifact \/ DAP_ARTIFACTS \(artifacts\.paths\): "\/etc\/passwd" is absolute/],
     [['--artifact', '../../root/.ssh'], /"\.\.\/\.\.\/root\/\.ssh" contains "\.\."/],

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { dap, requireBuilt, tmpDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { dap, tmpDir } from './helpers.js';
 
 // The embedded default: no MLflow configured, runs stay in .dap/journal and `dap runs` compares them.
 
@@ -15,8 +15,6 @@ sys.exit(1 if lr > 0.5 else 0)
 `;
 
 describe('dap runs (journal only)', () => {
-  beforeAll(() => requireBuilt());
-
   it('lists runs with params, last/best metrics and rank by the spec\'s primary metric', async () => {
     const project = tmpDir('runs');
     fs.mkdirSync(path.join(project, 'experiments'));

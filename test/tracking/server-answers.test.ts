@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLFLOW_URI, dap, requireBuilt, requireMlflow, tmpDir } from './helpers.js';
+import { MLFLOW_URI, dap, requireMlflow, tmpDir } from './helpers.js';
 
 // What a tracking server that is not a working MLflow does to the user: it never delays the command,
 // a silent one costs one timeout, and every odd answer is named for what it is.
@@ -48,7 +48,6 @@ async function journals(n: number): Promise<string> {
 describe('a tracking server that accepts connections and never answers', () => {
   let silent: Awaited<ReturnType<typeof silentServer>>;
   beforeAll(async () => {
-    requireBuilt();
     silent = await silentServer();
   });
   afterAll(() => silent.close());
@@ -87,8 +86,6 @@ describe('a tracking server that accepts connections and never answers', () => {
 });
 
 describe('answers that are not MLflow\'s JSON', () => {
-  beforeAll(() => requireBuilt());
-
   it('an HTML sign-in page answering 200: says HTML, with the URL, the status, the page title and what it usually means', async () => {
     const page = await httpServer((req, res) => {
       req.resume();
@@ -127,7 +124,6 @@ describe('answers that are not MLflow\'s JSON', () => {
 describe('the real MLflow refusing the Host header (its DNS-rebinding protection)', () => {
   let proxy: Awaited<ReturnType<typeof httpServer>>;
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     // the name a user reaches the server by, which the server was not started to allow
     const upstream = new URL(MLFLOW_URI);

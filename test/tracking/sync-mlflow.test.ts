@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, readBack, requireMlflow, tmpDir, uniqueName } from './helpers.js';
 import { loadSpecs } from '../../src/ops/load-specs.js';
 import { planExperiment } from '../../src/core/plan/index.js';
 import { runId } from '../../src/core/pipeline/prelude.js';
@@ -26,7 +26,6 @@ function pointCount(run: { history: Record<string, unknown[]> }): number {
 
 describe('dap sync against the real MLflow', () => {
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
 

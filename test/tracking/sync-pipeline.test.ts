@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitlab, type FakeGitlab } from '../fakes/gitlab-server.js';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, readBack, requireMlflow, tmpDir, uniqueName, zipOf } from './helpers.js';
 
 // `dap sync --pipeline`: real @gitbeaker/rest against the fake GitLab API, journals shipped to the real MLflow.
 
@@ -21,7 +21,6 @@ describe('dap sync --pipeline (fake GitLab, real gitbeaker, real MLflow)', () =>
   let exp: string;
 
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
     exp = uniqueName('pipeline');
     const a = await jobWorkspace(exp, 'train: [r0]', '4');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, minioKeys, readBack, requireBuilt, requireMlflow, tmpDir, uniqueName } from './helpers.js';
+import { DEAD_URI, MLFLOW_URI, TRAIN_PY, dap, dapSpawn, minioKeys, readBack, requireMlflow, tmpDir, uniqueName } from './helpers.js';
 
 // `dap track` against the real MLflow server (Postgres + MinIO) of scripts/services.sh,
 // read back with the MLflow Python client.
@@ -46,7 +46,6 @@ function ciEnv(experiment: string, extra: Record<string, string> = {}): Record<s
 
 describe('dap track against the real MLflow', () => {
   beforeAll(async () => {
-    requireBuilt();
     await requireMlflow();
   });
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../src/core/doctor/model.js';
-import { dap, requireBuilt, tmpDir } from '../../tracking/helpers.js';
+import { dap, tmpDir } from '../../tracking/helpers.js';
 import { startDoctorWorld, type DoctorWorld } from '../support/doctor-world.js';
 
 interface DoctorJson { results: CheckResult[]; summary: Record<string, number>; exitCode: number }
@@ -29,7 +29,6 @@ const ALL = [
 ];
 
 beforeAll(async () => {
-  requireBuilt();
   world = await startDoctorWorld();
   cwd = tmpDir('doctor');
 }, 400_000);
